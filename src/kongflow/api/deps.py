@@ -1,0 +1,101 @@
+"""FastAPI dependencies with short names: the session, and the caller's environment.
+
+An API key resolves to exactly one environment; every query a route makes is scoped
+to it. The resolved environment is a plain frozen value, not an ORM row, so it can
+outlive the short transaction that looked it up.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.crypto import hash_api_key
+from kongflow.db.orm import Environment
+from kongflow.db.session import Database
+from kongflow.domain.enums import EnvironmentType
+from kongflow.errors import Unauthorized
+
+INVALID_KEY_MESSAGE = "Invalid or Missing API key"
+
+
+@dataclass(frozen=True)
+class AuthenticatedEnvironment:
+    """The tenant of a request: the environment its API key belongs to."""
+
+    id: str
+    slug: str
+    type: EnvironmentType
+    project_id: str
+    organization_id: str
+    public_key: bool
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """A session with no transaction open: the route opens it (``session.begin()``)."""
+    async with database.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(INVALID_KEY_MESSAGE)
+    return token.strip()
+
+
+async def _resolve(
+    session: AsyncSession, token: str, *, allow_public: bool
+) -> AuthenticatedEnvironment:
+    public = token.startswith("pk_")
+    if public and not allow_public:
+        raise Unauthorized(INVALID_KEY_MESSAGE)
+    column = Environment.pk_api_key if public else Environment.api_key_hash
+    async with session.begin():
+        environment = await session.scalar(
+            select(Environment).where(column == (token if public else hash_api_key(token)))
+        )
+    if environment is None:
+        raise Unauthorized(INVALID_KEY_MESSAGE)
+    return AuthenticatedEnvironment(
+        id=environment.id,
+        slug=environment.slug,
+        type=environment.type,
+        project_id=environment.project_id,
+        organization_id=environment.organization_id,
+        public_key=public,
+    )
+
+
+async def authenticated_environment(
+    request: Request, session: SessionDep
+) -> AuthenticatedEnvironment:
+    """Resolve ``Authorization: Bearer <secret key>`` (``tr_…``) to its environment."""
+    return await _resolve(session, _bearer_token(request), allow_public=False)
+
+
+async def environment_from_any_key(
+    request: Request, session: SessionDep
+) -> AuthenticatedEnvironment:
+    """As :func:`authenticated_environment`, also accepting the public ``pk_…`` key
+    (only the few read routes v2 opened to browsers use this)."""
+    return await _resolve(session, _bearer_token(request), allow_public=True)
+
+
+EnvironmentDep = Annotated[AuthenticatedEnvironment, Depends(authenticated_environment)]
+AnyKeyEnvironmentDep = Annotated[AuthenticatedEnvironment, Depends(environment_from_any_key)]

@@ -1,0 +1,5 @@
+"""`python -m kongflow.cli` runs the same app as the `kongflow` script."""
+
+from kongflow.cli.main import app
+
+app()

@@ -1,0 +1,189 @@
+"""`kongflow` commands: serve, worker, db, env.
+
+Each command prepares the instance the same way (``kongflow.instance``) and then does
+one thing; output is a rich table for people and ``--json`` for scripts.
+"""
+
+import asyncio
+import json
+import signal
+import sys
+from dataclasses import asdict
+from typing import Annotated, Any, NoReturn
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from kongflow.api.app import create_app
+from kongflow.errors import KongflowError
+from kongflow.instance import Instance, connect, ensure_bootstrapped, open_instance
+from kongflow.logging import configure_logging
+from kongflow.services.bootstrap import BootstrapResult
+from kongflow.services.environments.list_environments import list_environments
+from kongflow.settings import Settings, get_settings
+from kongflow.worker.app import connected_app, run_worker
+
+app = typer.Typer(help="kongflow: self-hosted background jobs for trigger.dev v2 code.")
+db_app = typer.Typer(help="Database maintenance.")
+env_app = typer.Typer(help="Runtime environments and their API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(env_app, name="env")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=1)
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit so cleanup (the embedded server) runs."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _announce_bootstrap(result: BootstrapResult | None) -> None:
+    if result is None:
+        return
+    err_console.print(
+        Panel(
+            f"Created organization, project and environments [bold]dev[/], [bold]staging[/], "
+            f"[bold]prod[/].\nDashboard admin: [bold]{result.admin_email}[/]  password: "
+            f"[bold]{result.admin_password}[/]\nThe password is shown only once. "
+            "API keys: `kongflow env list`.",
+            title="kongflow first start",
+        )
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the HTTP API and a worker in one process (the single-machine setup)."""
+    settings = get_settings()
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    configure_logging(settings.log_level)
+    _exit_on_sigterm()
+    try:
+        with open_instance(settings) as instance:
+            asyncio.run(_serve(instance, settings))
+    except KongflowError as exc:
+        _fail(exc.message)
+
+
+async def _serve(instance: Instance, settings: Settings) -> None:
+    async with connect(instance, pool_size=settings.worker_concurrency) as database:
+        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
+        worker_app = connected_app(instance.url)
+        config = uvicorn.Config(
+            create_app(database, settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        async with worker_app.open_async():
+            worker = asyncio.create_task(
+                run_worker(
+                    worker_app,
+                    database,
+                    concurrency=settings.worker_concurrency,
+                    install_signal_handlers=False,
+                )
+            )
+            err_console.print(f"kongflow listening on http://{settings.host}:{settings.port}")
+            try:
+                await server.serve()
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs this process runs at once.")] = None,
+) -> None:
+    """Run only a worker: start more of these, on any machine, against one PostgreSQL."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    _exit_on_sigterm()
+    try:
+        with open_instance(settings) as instance:
+            asyncio.run(_work(instance, concurrency or settings.worker_concurrency))
+    except KongflowError as exc:
+        _fail(exc.message)
+
+
+async def _work(instance: Instance, concurrency: int) -> None:
+    async with connect(instance, pool_size=concurrency) as database:
+        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
+        worker_app = connected_app(instance.url)
+        async with worker_app.open_async():
+            err_console.print(f"kongflow worker running {concurrency} jobs at a time")
+            await run_worker(worker_app, database, concurrency=concurrency)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending database migrations (every command also does this at start)."""
+    settings = get_settings()
+    try:
+        with open_instance(settings):
+            pass
+    except KongflowError as exc:
+        _fail(exc.message)
+    err_console.print("database is up to date")
+
+
+@env_app.command("list")
+def env_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show every environment with its secret and public API keys."""
+    settings = get_settings()
+    try:
+        with open_instance(settings) as instance:
+            environments = asyncio.run(_environments(instance))
+    except KongflowError as exc:
+        _fail(exc.message)
+    if as_json:
+        payload = [
+            {
+                "slug": e.slug,
+                "type": e.type,
+                "apiKey": e.api_key,
+                "pkApiKey": e.pk_api_key,
+                "project": e.project,
+                "organization": e.organization,
+            }
+            for e in environments
+        ]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    columns = ("organization", "project", "slug", "type", "api_key", "pk_api_key")
+    table = Table(title="Environments")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for environment in environments:
+        row = asdict(environment)
+        table.add_row(*(str(row[column]) for column in columns))
+    console.print(table)
+
+
+async def _environments(instance: Instance) -> list[Any]:
+    async with connect(instance, pool_size=1) as database:
+        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
+        async with database.transaction() as session:
+            return await list_environments(session, instance.key)

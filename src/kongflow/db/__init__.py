@@ -1,0 +1,1 @@
+"""Database access: the ORM schema, sessions, migrations and the embedded server."""

@@ -1,0 +1,1 @@
+"""Domain vocabulary shared by the database layer and the protocol models."""

@@ -1,0 +1,46 @@
+"""Bring up what every kongflow command needs: the database (embedded or not), the
+migrated schema, the instance key and, on first start, the default tenancy."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from kongflow.crypto import InstanceKey
+from kongflow.db.embedded import database_url
+from kongflow.db.migrate import upgrade
+from kongflow.db.session import Database
+from kongflow.services.bootstrap import BootstrapResult, bootstrap_instance
+from kongflow.settings import Settings
+
+
+@dataclass
+class Instance:
+    """A ready database URL with the key that reads its secrets."""
+
+    url: str
+    key: InstanceKey
+
+
+@contextmanager
+def open_instance(settings: Settings) -> Iterator[Instance]:
+    """Yield a migrated database; with the embedded server, release it afterwards."""
+    key = InstanceKey.load(settings)
+    with database_url(settings) as url:
+        upgrade(url)
+        yield Instance(url=url, key=key)
+
+
+@asynccontextmanager
+async def connect(instance: Instance, *, pool_size: int = 10) -> AsyncIterator[Database]:
+    """Open the async engine for ``instance`` (disposed on exit)."""
+    database = Database.connect(instance.url, pool_size=pool_size)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def ensure_bootstrapped(database: Database, key: InstanceKey) -> BootstrapResult | None:
+    """Create the default tenancy on first start; ``None`` when it already existed."""
+    async with database.transaction() as session:
+        return await bootstrap_instance(session, key)

@@ -1,0 +1,1 @@
+"""Runtime environments (dev, staging, prod) and their API keys."""

@@ -1,0 +1,1 @@
+"""Background work on procrastinate: the app, its tasks, and transactional deferral."""

@@ -1,0 +1,1 @@
+"""Worker task catalogue. Each task opens one transaction and calls one service."""
