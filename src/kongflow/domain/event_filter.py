@@ -31,8 +31,8 @@ kongflow follows what the reference *server* does:
   here those are simply missing.
 * ``$ignoreCaseEquals`` uses ``localeCompare`` with ``sensitivity: "accent"`` (ICU
   collation at secondary strength) in the reference. Here it is approximated by
-  comparing NFKC case-folded strings with format characters removed: case, width and
-  compatibility forms are ignored, accents are not.
+  comparing NFKC-normalised, lower-cased strings without ignorable characters: case,
+  width and compatibility forms are ignored, accents are not (see ``_fold``).
 * Nested filters may be at most :data:`MAX_FILTER_DEPTH` objects deep, so that
   evaluation's recursion stays far from Python's limit.
 """
@@ -99,6 +99,11 @@ _OPERATORS: Final = (
 )
 _OPERATOR_LIST: Final = ", ".join(_OPERATORS)
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z0-9_$-]+")
+# What ``str.lower`` leaves apart but ICU's secondary strength does not: the final sigma
+# (U+03C2, folded to U+03C3), and katakana versus hiragana.
+_CASE_EXTRAS: Final = {0x03C2: "\u03c3"} | {
+    code: chr(code - 0x60) for code in range(0x30A1, 0x30F7)
+}
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -393,9 +398,21 @@ def _utf16(text: str) -> bytes:
 
 
 def _fold(text: str) -> str:
-    """Approximate ICU secondary-strength collation: drop case, width and ignorables."""
-    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    """Approximate ICU collation at secondary strength (``sensitivity: "accent"``).
+
+    Ignorable characters go, compatibility forms (width, ligatures) are unified, case is
+    dropped and hiragana equals katakana; accents still count. Checked against Node's
+    ``localeCompare`` on case, width and normalisation variants of the BMP: it agrees
+    except for a few compatibility spacing marks and archaic letters.
+    """
+    kept = "".join(char for char in text if not _ignorable(char))
+    folded = unicodedata.normalize("NFKC", kept).lower().translate(_CASE_EXTRAS)
+    return unicodedata.normalize("NFKC", folded)
+
+
+def _ignorable(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category == "Cf" or (category == "Cc" and char not in "\t\n\v\f\r\x85")
 
 
 def _child(path: str, key: str) -> str:
