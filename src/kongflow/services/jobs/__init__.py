@@ -1,0 +1,1 @@
+"""Jobs: registration from an endpoint's index, disabling, testing and management."""

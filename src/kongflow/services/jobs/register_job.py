@@ -1,0 +1,488 @@
+"""RegisterJob: make the database reflect one job as an endpoint declares it.
+
+Called once per job of an endpoint index, inside a transaction of its own (one bad
+job must not undo the others). Every write is an upsert on the natural key, and the
+first write (the job row) locks that job until commit, so concurrent registrations
+of the same job take turns and always see each other's versions.
+
+Differences from v2, on purpose:
+* ``latest`` follows semantic-version order, and the event dispatcher always points
+  at the version ``latest`` names (v2 compared text and followed the most recent
+  registration, so the two could disagree). A version registered for the first time
+  moves ``latest`` forward only if it is the newest active one; re-registering an
+  existing version never moves ``latest`` away from a rollback.
+* Every registration rewrites the dispatcher completely: a removed filter is
+  removed, and a job that switches from a schedule to an event trigger is no longer
+  ``manual`` and its schedule stops.
+* An integration whose ``authSource`` changed in code is updated to match.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.db.orm import (
+    ConcurrencyLimitGroup,
+    Endpoint,
+    EventDispatcher,
+    EventExample,
+    Integration,
+    IntegrationDefinition,
+    Job,
+    JobAlias,
+    JobIntegration,
+    JobQueue,
+    JobVersion,
+    ScheduleSource,
+)
+from kongflow.db.upsert import insert_if_absent, upsert
+from kongflow.domain.enums import (
+    ConnectionType,
+    IntegrationAuthSource,
+    IntegrationSetupStatus,
+    JobStartPosition,
+    JobVersionStatus,
+)
+from kongflow.domain.protocol.index import (
+    ConcurrencyLimitGroupRef,
+    IntegrationConfig,
+    JobMetadata,
+    LegacyQueue,
+    ScheduledTrigger,
+    StaticTrigger,
+)
+from kongflow.domain.schedules import next_tick
+from kongflow.domain.versions import is_newest
+from kongflow.services.jobs.disable_job import disable_job, stop_job_triggers
+
+SCHEDULED_EVENT = "dev.trigger.scheduled"
+LATEST = "latest"
+DEFAULT_QUEUE_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class JobRegistration:
+    """What a registration did: the rows involved and whether ``latest`` names it."""
+
+    job: Job
+    version: JobVersion
+    created_version: bool
+    is_latest: bool
+
+
+async def register_job(
+    session: AsyncSession, endpoint: Endpoint, metadata: JobMetadata
+) -> JobRegistration | None:
+    """Register (or, for ``enabled: false``, disable) one job of ``endpoint``.
+
+    Returns ``None`` when nothing was registered: a disabled job, or a deleted job
+    that is not being revived.
+    """
+    if not metadata.enabled:
+        await disable_job(
+            session,
+            project_id=endpoint.project_id,
+            environment_id=endpoint.environment_id,
+            slug=metadata.id,
+            version=metadata.version,
+        )
+        return None
+
+    job = await upsert(
+        session,
+        Job,
+        {
+            "slug": metadata.id,
+            "title": metadata.name,
+            "internal": metadata.internal,
+            "organization_id": endpoint.organization_id,
+            "project_id": endpoint.project_id,
+            "deleted_at": None,  # an enabled registration revives a deleted job
+        },
+        key=["project_id", "slug"],
+        update=["title", "internal", "deleted_at"],
+    )
+    integrations = await _integrations(session, endpoint.organization_id, metadata)
+    group_id = await _concurrency_group(session, endpoint.environment_id, metadata)
+    queue_id = await _legacy_queue(session, endpoint.environment_id, metadata.queue)
+
+    existing_version_id = await session.scalar(
+        select(JobVersion.id).where(
+            JobVersion.job_id == job.id,
+            JobVersion.version == metadata.version,
+            JobVersion.environment_id == endpoint.environment_id,
+        )
+    )
+    static = metadata.trigger if isinstance(metadata.trigger, StaticTrigger) else None
+    version = await upsert(
+        session,
+        JobVersion,
+        {
+            "version": metadata.version,
+            "job_id": job.id,
+            "environment_id": endpoint.environment_id,
+            "organization_id": endpoint.organization_id,
+            "project_id": endpoint.project_id,
+            "endpoint_id": endpoint.id,
+            "event_specification": metadata.event.model_dump(
+                mode="json", by_alias=True, exclude={"examples"}, exclude_none=True
+            ),
+            "properties": static.properties if static else None,
+            "trigger_link": static.link if static else None,
+            "trigger_help": static.help if static else None,
+            "start_position": JobStartPosition.LATEST,
+            "preprocess_runs": metadata.preprocess_runs,
+            "concurrency_limit": (
+                metadata.concurrency_limit if isinstance(metadata.concurrency_limit, int) else None
+            ),
+            "concurrency_limit_group_id": group_id,
+            "queue_id": queue_id,
+            "status": JobVersionStatus.ACTIVE,
+        },
+        key=["job_id", "version", "environment_id"],
+        update=[
+            "endpoint_id",
+            "event_specification",
+            "properties",
+            "trigger_link",
+            "trigger_help",
+            "start_position",
+            "preprocess_runs",
+            "concurrency_limit",
+            "concurrency_limit_group_id",
+            "queue_id",
+            "status",
+        ],
+    )
+    await _sync_examples(session, version, metadata)
+    await _sync_job_integrations(session, job, version, integrations)
+
+    created = existing_version_id is None
+    is_latest = await _update_latest_alias(session, job, version, created=created)
+    if is_latest:
+        await _point_triggers_at(session, job, version, metadata)
+    return JobRegistration(job=job, version=version, created_version=created, is_latest=is_latest)
+
+
+async def _integrations(
+    session: AsyncSession, organization_id: str, metadata: JobMetadata
+) -> dict[str, Integration]:
+    """Find or create the organization's integration for each key the job uses."""
+    by_config_id: dict[str, Integration] = {}
+    configs = {config.id: config for config in metadata.integrations.values()}
+    for config_id in sorted(configs):  # a fixed order keeps concurrent writers deadlock-free
+        by_config_id[config_id] = await _integration(session, organization_id, configs[config_id])
+    return {key: by_config_id[config.id] for key, config in metadata.integrations.items()}
+
+
+async def _integration(
+    session: AsyncSession, organization_id: str, config: IntegrationConfig
+) -> Integration:
+    await insert_if_absent(
+        session,
+        IntegrationDefinition,
+        {
+            "id": config.metadata.id,
+            "name": config.metadata.name,
+            "instructions": config.metadata.instructions,
+        },
+        key=["id"],
+    )
+    hosted = config.auth_source is IntegrationAuthSource.HOSTED
+    values = {
+        "organization_id": organization_id,
+        "slug": config.id,
+        "title": config.id if hosted else config.metadata.name,
+        "auth_source": config.auth_source,
+        "definition_id": config.metadata.id,
+        "setup_status": (
+            IntegrationSetupStatus.MISSING_FIELDS if hosted else IntegrationSetupStatus.COMPLETE
+        ),
+        "connection_type": (
+            ConnectionType.EXTERNAL
+            if config.auth_source is IntegrationAuthSource.RESOLVER
+            else ConnectionType.DEVELOPER
+        ),
+    }
+    await insert_if_absent(session, Integration, values, key=["organization_id", "slug"])
+    integration = (
+        await session.scalars(
+            select(Integration)
+            .where(Integration.organization_id == organization_id, Integration.slug == config.id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    if integration.auth_source is not config.auth_source:
+        # The code now authenticates differently; a hosted setup stays as it was.
+        integration.auth_source = config.auth_source
+        integration.connection_type = values["connection_type"]  # type: ignore[assignment]
+        if not hosted:
+            integration.setup_status = IntegrationSetupStatus.COMPLETE
+        await session.flush()
+    return integration
+
+
+async def _concurrency_group(
+    session: AsyncSession, environment_id: str, metadata: JobMetadata
+) -> str | None:
+    """The named limit group the job's executions count against, if any.
+
+    A legacy ``queue: {name, maxConcurrent}`` is the same idea under an older name,
+    so it becomes a group too (an explicit ``concurrencyLimit`` wins).
+    """
+    group: ConcurrencyLimitGroupRef | None = None
+    if isinstance(metadata.concurrency_limit, ConcurrencyLimitGroupRef):
+        group = metadata.concurrency_limit
+    elif (
+        metadata.concurrency_limit is None
+        and isinstance(metadata.queue, LegacyQueue)
+        and metadata.queue.max_concurrent is not None
+    ):
+        group = ConcurrencyLimitGroupRef(id=metadata.queue.name, limit=metadata.queue.max_concurrent)
+    if group is None:
+        return None
+    row = await upsert(
+        session,
+        ConcurrencyLimitGroup,
+        {"environment_id": environment_id, "name": group.id, "concurrency_limit": group.limit},
+        key=["environment_id", "name"],
+        update=["concurrency_limit"],
+    )
+    return row.id
+
+
+async def _legacy_queue(
+    session: AsyncSession, environment_id: str, queue: str | LegacyQueue | None
+) -> str | None:
+    """Record a job's legacy ``queue`` option (kept for display and parity with v2)."""
+    if queue is None:
+        return None
+    name = queue if isinstance(queue, str) else queue.name
+    limit = queue.max_concurrent if isinstance(queue, LegacyQueue) else None
+    row = await upsert(
+        session,
+        JobQueue,
+        {"environment_id": environment_id, "name": name, "max_jobs": limit or DEFAULT_QUEUE_LIMIT},
+        key=["environment_id", "name"],
+        update=["max_jobs"],
+    )
+    return row.id
+
+
+async def _sync_examples(session: AsyncSession, version: JobVersion, metadata: JobMetadata) -> None:
+    """Make the version's examples exactly the ones the job declares now."""
+    kept: list[str] = []
+    for example in metadata.event.examples:
+        await upsert(
+            session,
+            EventExample,
+            {
+                "slug": example.id,
+                "job_version_id": version.id,
+                "name": example.name,
+                "icon": example.icon,
+                "payload": example.payload,
+            },
+            key=["slug", "job_version_id"],
+            update=["name", "icon", "payload"],
+        )
+        kept.append(example.id)
+    existing = await session.scalars(
+        select(EventExample).where(EventExample.job_version_id == version.id)
+    )
+    for row in existing:
+        if row.slug not in kept:
+            await session.delete(row)
+
+
+async def _sync_job_integrations(
+    session: AsyncSession, job: Job, version: JobVersion, integrations: dict[str, Integration]
+) -> None:
+    """Make the version's integration keys exactly the ones the job declares now."""
+    for key, integration in integrations.items():
+        await upsert(
+            session,
+            JobIntegration,
+            {
+                "key": key,
+                "version_id": version.id,
+                "job_id": job.id,
+                "integration_id": integration.id,
+            },
+            key=["version_id", "key"],
+            update=["integration_id"],
+        )
+    existing = await session.scalars(
+        select(JobIntegration).where(JobIntegration.version_id == version.id)
+    )
+    for row in existing:
+        if row.key not in integrations:
+            await session.delete(row)
+    await session.flush()
+
+
+async def _update_latest_alias(
+    session: AsyncSession, job: Job, version: JobVersion, *, created: bool
+) -> bool:
+    """Decide whether ``latest`` should name ``version`` now, and make it so."""
+    alias = await session.scalar(
+        select(JobAlias).where(
+            JobAlias.job_id == job.id,
+            JobAlias.environment_id == version.environment_id,
+            JobAlias.name == LATEST,
+        )
+    )
+    if alias is not None and alias.version_id == version.id:
+        return True
+    if alias is not None:
+        current_status = await session.scalar(
+            select(JobVersion.status).where(JobVersion.id == alias.version_id)
+        )
+        if current_status is JobVersionStatus.ACTIVE:
+            others = await session.scalars(
+                select(JobVersion.version).where(
+                    JobVersion.job_id == job.id,
+                    JobVersion.environment_id == version.environment_id,
+                    JobVersion.status == JobVersionStatus.ACTIVE,
+                    JobVersion.id != version.id,
+                )
+            )
+            if not (created and is_newest(version.version, list(others))):
+                return False
+    await point_latest_at(session, job.id, version)
+    return True
+
+
+async def point_latest_at(session: AsyncSession, job_id: str, version: JobVersion) -> None:
+    """Set the ``latest`` alias of ``job_id`` in the version's environment."""
+    await upsert(
+        session,
+        JobAlias,
+        {
+            "job_id": job_id,
+            "environment_id": version.environment_id,
+            "name": LATEST,
+            "version_id": version.id,
+            "value": version.version,
+        },
+        key=["job_id", "environment_id", "name"],
+        update=["version_id", "value"],
+    )
+
+
+async def _point_triggers_at(
+    session: AsyncSession, job: Job, version: JobVersion, metadata: JobMetadata
+) -> None:
+    """Route the job's events (or its schedule) to ``version``, replacing what was there."""
+    trigger = metadata.trigger
+    environment_id = version.environment_id
+    if isinstance(trigger, StaticTrigger):
+        await _upsert_dispatcher(
+            session,
+            job,
+            version,
+            event=trigger.rule.event_names,
+            source=trigger.rule.source,
+            payload_filter=trigger.rule.payload,
+            context_filter=trigger.rule.context,
+            manual=False,
+        )
+        await _deactivate_schedule(session, job.id, environment_id)
+    elif isinstance(trigger, ScheduledTrigger):
+        dispatcher = await _upsert_dispatcher(
+            session,
+            job,
+            version,
+            event=[SCHEDULED_EVENT],
+            source="trigger.dev",
+            payload_filter=None,
+            context_filter=None,
+            manual=True,
+        )
+        await _register_schedule(session, job.id, dispatcher, trigger)
+    else:  # dynamic and invoke jobs are run only by their trigger or the invoke API
+        await stop_job_triggers(session, job.id, environment_id)
+
+
+async def _upsert_dispatcher(
+    session: AsyncSession,
+    job: Job,
+    version: JobVersion,
+    *,
+    event: list[str],
+    source: str,
+    payload_filter: dict[str, object] | None,
+    context_filter: dict[str, object] | None,
+    manual: bool,
+) -> EventDispatcher:
+    return await upsert(
+        session,
+        EventDispatcher,
+        {
+            "dispatchable_id": job.id,
+            "environment_id": version.environment_id,
+            "event": event,
+            "source": source,
+            "payload_filter": payload_filter,
+            "context_filter": context_filter,
+            "manual": manual,
+            "enabled": True,
+            "dispatchable": {"type": "JOB_VERSION", "id": version.id},
+        },
+        key=["dispatchable_id", "environment_id"],
+        update=[
+            "event",
+            "source",
+            "payload_filter",
+            "context_filter",
+            "manual",
+            "enabled",
+            "dispatchable",
+        ],
+    )
+
+
+async def _register_schedule(
+    session: AsyncSession, key: str, dispatcher: EventDispatcher, trigger: ScheduledTrigger
+) -> None:
+    """Create or update the job's schedule and compute its next tick.
+
+    Unlike v2, schedules are active in development environments too: a developer
+    defining a cron job expects it to fire.
+    """
+    schedule = {
+        "type": trigger.schedule.type,
+        "options": trigger.schedule.options.model_dump(mode="json"),
+    }
+    existing = await session.scalar(
+        select(ScheduleSource).where(
+            ScheduleSource.key == key, ScheduleSource.environment_id == dispatcher.environment_id
+        )
+    )
+    now = datetime.now(UTC)
+    base = (existing.last_event_timestamp if existing else None) or now
+    await upsert(
+        session,
+        ScheduleSource,
+        {
+            "key": key,
+            "environment_id": dispatcher.environment_id,
+            "dispatcher_id": dispatcher.id,
+            "schedule": schedule,
+            "metadata_": trigger.schedule.metadata,
+            "active": True,
+            "next_event_timestamp": next_tick(schedule, after=base, now=now),
+        },
+        key=["key", "environment_id"],
+        update=["dispatcher_id", "schedule", "metadata", "active", "next_event_timestamp"],
+    )
+
+
+async def _deactivate_schedule(session: AsyncSession, key: str, environment_id: str) -> None:
+    await session.execute(
+        update(ScheduleSource)
+        .where(ScheduleSource.key == key, ScheduleSource.environment_id == environment_id)
+        .values(active=False, next_event_timestamp=None)
+    )
