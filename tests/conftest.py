@@ -55,17 +55,28 @@ def fresh_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(server_url: str, name: str) -> None:
+    admin = create_engine(psycopg_url(server_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def worker_id_suffix(request: pytest.FixtureRequest) -> str:
-    return str(getattr(request.config, "workerinput", {}).get("workerid", "main"))
+    """Unique per pytest process, so parallel runs on one server never collide."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return f"{worker}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str, worker_id_suffix: str) -> str:
-    """This worker's test database, migrated to head."""
-    url = fresh_database(server_url, f"kongflow_test_{worker_id_suffix}")
+def database_url(server_url: str, worker_id_suffix: str) -> Iterator[str]:
+    """This worker's test database, migrated to head (dropped at the end)."""
+    name = f"kongflow_test_{worker_id_suffix}"
+    url = fresh_database(server_url, name)
     upgrade(url)
-    return url
+    yield url
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

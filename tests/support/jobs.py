@@ -41,7 +41,10 @@ def job_metadata(job_id: str = "order-created", **overrides: Any) -> dict[str, A
     return merged
 
 
-CRON_TRIGGER = {"type": "scheduled", "schedule": {"type": "cron", "options": {"cron": "*/5 * * * *"}}}
+CRON_TRIGGER = {
+    "type": "scheduled",
+    "schedule": {"type": "cron", "options": {"cron": "*/5 * * * *"}},
+}
 INTERVAL_TRIGGER = {
     "type": "scheduled",
     "schedule": {"type": "interval", "options": {"seconds": 300}},

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 import kongflow
 from kongflow.api import health
 from kongflow.api.errors import install_error_handlers
+from kongflow.api.manage import jobs as manage_jobs
 from kongflow.api.middleware import RequestIdMiddleware
 from kongflow.api.v1 import whoami
 from kongflow.db.session import Database
@@ -28,4 +29,5 @@ def create_app(database: Database, settings: Settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(whoami.router)
+    app.include_router(manage_jobs.router)
     return app

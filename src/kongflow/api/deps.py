@@ -16,21 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.crypto import hash_api_key
 from kongflow.db.orm import Environment
 from kongflow.db.session import Database
-from kongflow.domain.enums import EnvironmentType
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import Unauthorized
 
 INVALID_KEY_MESSAGE = "Invalid or Missing API key"
 
 
 @dataclass(frozen=True)
-class AuthenticatedEnvironment:
+class AuthenticatedEnvironment(EnvironmentScope):
     """The tenant of a request: the environment its API key belongs to."""
 
-    id: str
-    slug: str
-    type: EnvironmentType
-    project_id: str
-    organization_id: str
     public_key: bool
 
 

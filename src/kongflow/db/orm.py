@@ -444,6 +444,9 @@ class JobVersion(Row, Base):
 
     version: Mapped[str]
     event_specification: Mapped[dict[str, Any]]
+    # The trigger as declared (kongflow addition): lets a rollback restore the
+    # dispatcher or schedule of this version, and lets versions be compared.
+    trigger: Mapped[dict[str, Any] | None]
     properties: Mapped[Any | None] = mapped_column(_JSON)
     trigger_link: Mapped[str | None]
     trigger_help: Mapped[dict[str, Any] | None]

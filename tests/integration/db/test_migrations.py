@@ -9,7 +9,7 @@ from kongflow.db.migrate import downgrade, upgrade
 from kongflow.db.orm import Base
 from kongflow.db.schema_filter import include_name
 from kongflow.db.urls import psycopg_url
-from tests.conftest import fresh_database
+from tests.conftest import drop_database, fresh_database
 
 
 def _drift(url: str) -> list[object]:
@@ -54,3 +54,4 @@ def test_upgrade_matches_orm_then_downgrade_and_upgrade_again(
     upgrade(url)
     assert _drift(url) == []
     assert "procrastinate_jobs" in _tables(url)
+    drop_database(server_url, f"kongflow_migrations_{worker_id_suffix}")

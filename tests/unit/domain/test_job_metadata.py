@@ -46,16 +46,31 @@ def test_captured_shapes_parse() -> None:
         ({"version": ""}, "version"),
         ({"version": "   "}, "version"),
         (
-            {"trigger": {"type": "scheduled", "schedule": {"type": "interval", "options": {"seconds": 30}}}},
+            {
+                "trigger": {
+                    "type": "scheduled",
+                    "schedule": {"type": "interval", "options": {"seconds": 30}},
+                }
+            },
             "seconds",
         ),
         (
-            {"trigger": {"type": "scheduled", "schedule": {"type": "cron", "options": {"cron": "every day"}}}},
+            {
+                "trigger": {
+                    "type": "scheduled",
+                    "schedule": {"type": "cron", "options": {"cron": "every day"}},
+                }
+            },
             "cron",
         ),
         ({"trigger": {"type": "telepathic"}}, "trigger"),
         (
-            {"trigger": {"type": "static", "rule": {"event": "x", "payload": {"n": [{"$gt": "a"}]}}}},
+            {
+                "trigger": {
+                    "type": "static",
+                    "rule": {"event": "x", "payload": {"n": [{"$gt": "a"}]}},
+                }
+            },
             "invalid event filter",
         ),
         (
@@ -66,7 +81,9 @@ def test_captured_shapes_parse() -> None:
         ({"integrations": {"gh": {"id": "github"}}}, "integrations"),
     ],
 )
-def test_invalid_jobs_are_rejected_with_the_reason(overrides: dict[str, Any], expected: str) -> None:
+def test_invalid_jobs_are_rejected_with_the_reason(
+    overrides: dict[str, Any], expected: str
+) -> None:
     assert expected in _problems(job_metadata(**overrides))
 
 

@@ -9,7 +9,11 @@ NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
 
 
 def test_semver_order_not_text_order() -> None:
-    assert sorted(["0.9.0", "0.10.0", "0.2.1"], key=version_sort_key) == ["0.2.1", "0.9.0", "0.10.0"]
+    assert sorted(["0.9.0", "0.10.0", "0.2.1"], key=version_sort_key) == [
+        "0.2.1",
+        "0.9.0",
+        "0.10.0",
+    ]
     assert is_newest("0.10.0", ["0.9.0", "0.10.0"])
     assert not is_newest("0.9.0", ["0.10.0"])
 
@@ -20,7 +24,11 @@ def test_prereleases_sort_before_releases_and_v_prefix_is_tolerated() -> None:
 
 
 def test_unparseable_versions_sort_below_semver() -> None:
-    assert sorted(["banana", "1.0.0", "apple"], key=version_sort_key) == ["apple", "banana", "1.0.0"]
+    assert sorted(["banana", "1.0.0", "apple"], key=version_sort_key) == [
+        "apple",
+        "banana",
+        "1.0.0",
+    ]
 
 
 def test_interval_skips_missed_ticks() -> None:

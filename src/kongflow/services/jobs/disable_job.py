@@ -4,28 +4,12 @@ Used when an endpoint declares a job ``enabled: false``, when a job disappears f
 its endpoint's index, and by the management API. Runs already started continue.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import EventDispatcher, Job, JobVersion, ScheduleSource
+from kongflow.db.orm import EventDispatcher, Job, JobVersion
 from kongflow.domain.enums import JobVersionStatus
-
-
-async def stop_job_triggers(session: AsyncSession, job_id: str, environment_id: str) -> None:
-    """Disable the job's event dispatcher and schedule in one environment."""
-    await session.execute(
-        update(EventDispatcher)
-        .where(
-            EventDispatcher.dispatchable_id == job_id,
-            EventDispatcher.environment_id == environment_id,
-        )
-        .values(enabled=False)
-    )
-    await session.execute(
-        update(ScheduleSource)
-        .where(ScheduleSource.key == job_id, ScheduleSource.environment_id == environment_id)
-        .values(active=False, next_event_timestamp=None)
-    )
+from kongflow.services.jobs.route_triggers import stop_job_triggers
 
 
 async def disable_version(session: AsyncSession, version: JobVersion) -> bool:

@@ -18,15 +18,13 @@ Differences from v2, on purpose:
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
     ConcurrencyLimitGroup,
     Endpoint,
-    EventDispatcher,
     EventExample,
     Integration,
     IntegrationDefinition,
@@ -35,7 +33,6 @@ from kongflow.db.orm import (
     JobIntegration,
     JobQueue,
     JobVersion,
-    ScheduleSource,
 )
 from kongflow.db.upsert import insert_if_absent, upsert
 from kongflow.domain.enums import (
@@ -50,14 +47,12 @@ from kongflow.domain.protocol.index import (
     IntegrationConfig,
     JobMetadata,
     LegacyQueue,
-    ScheduledTrigger,
     StaticTrigger,
 )
-from kongflow.domain.schedules import next_tick
 from kongflow.domain.versions import is_newest
-from kongflow.services.jobs.disable_job import disable_job, stop_job_triggers
+from kongflow.services.jobs.disable_job import disable_job
+from kongflow.services.jobs.route_triggers import route_triggers, trigger_as_json
 
-SCHEDULED_EVENT = "dev.trigger.scheduled"
 LATEST = "latest"
 DEFAULT_QUEUE_LIMIT = 10
 
@@ -129,6 +124,7 @@ async def register_job(
             "event_specification": metadata.event.model_dump(
                 mode="json", by_alias=True, exclude={"examples"}, exclude_none=True
             ),
+            "trigger": trigger_as_json(metadata.trigger),
             "properties": static.properties if static else None,
             "trigger_link": static.link if static else None,
             "trigger_help": static.help if static else None,
@@ -145,6 +141,7 @@ async def register_job(
         update=[
             "endpoint_id",
             "event_specification",
+            "trigger",
             "properties",
             "trigger_link",
             "trigger_help",
@@ -162,7 +159,7 @@ async def register_job(
     created = existing_version_id is None
     is_latest = await _update_latest_alias(session, job, version, created=created)
     if is_latest:
-        await _point_triggers_at(session, job, version, metadata)
+        await route_triggers(session, job.id, version.id, version.environment_id, metadata.trigger)
     return JobRegistration(job=job, version=version, created_version=created, is_latest=is_latest)
 
 
@@ -191,6 +188,11 @@ async def _integration(
         key=["id"],
     )
     hosted = config.auth_source is IntegrationAuthSource.HOSTED
+    connection_type = (
+        ConnectionType.EXTERNAL
+        if config.auth_source is IntegrationAuthSource.RESOLVER
+        else ConnectionType.DEVELOPER
+    )
     values = {
         "organization_id": organization_id,
         "slug": config.id,
@@ -200,11 +202,7 @@ async def _integration(
         "setup_status": (
             IntegrationSetupStatus.MISSING_FIELDS if hosted else IntegrationSetupStatus.COMPLETE
         ),
-        "connection_type": (
-            ConnectionType.EXTERNAL
-            if config.auth_source is IntegrationAuthSource.RESOLVER
-            else ConnectionType.DEVELOPER
-        ),
+        "connection_type": connection_type,
     }
     await insert_if_absent(session, Integration, values, key=["organization_id", "slug"])
     integration = (
@@ -217,7 +215,7 @@ async def _integration(
     if integration.auth_source is not config.auth_source:
         # The code now authenticates differently; a hosted setup stays as it was.
         integration.auth_source = config.auth_source
-        integration.connection_type = values["connection_type"]  # type: ignore[assignment]
+        integration.connection_type = connection_type
         if not hosted:
             integration.setup_status = IntegrationSetupStatus.COMPLETE
         await session.flush()
@@ -240,7 +238,9 @@ async def _concurrency_group(
         and isinstance(metadata.queue, LegacyQueue)
         and metadata.queue.max_concurrent is not None
     ):
-        group = ConcurrencyLimitGroupRef(id=metadata.queue.name, limit=metadata.queue.max_concurrent)
+        group = ConcurrencyLimitGroupRef(
+            id=metadata.queue.name, limit=metadata.queue.max_concurrent
+        )
     if group is None:
         return None
     row = await upsert(
@@ -369,120 +369,4 @@ async def point_latest_at(session: AsyncSession, job_id: str, version: JobVersio
         },
         key=["job_id", "environment_id", "name"],
         update=["version_id", "value"],
-    )
-
-
-async def _point_triggers_at(
-    session: AsyncSession, job: Job, version: JobVersion, metadata: JobMetadata
-) -> None:
-    """Route the job's events (or its schedule) to ``version``, replacing what was there."""
-    trigger = metadata.trigger
-    environment_id = version.environment_id
-    if isinstance(trigger, StaticTrigger):
-        await _upsert_dispatcher(
-            session,
-            job,
-            version,
-            event=trigger.rule.event_names,
-            source=trigger.rule.source,
-            payload_filter=trigger.rule.payload,
-            context_filter=trigger.rule.context,
-            manual=False,
-        )
-        await _deactivate_schedule(session, job.id, environment_id)
-    elif isinstance(trigger, ScheduledTrigger):
-        dispatcher = await _upsert_dispatcher(
-            session,
-            job,
-            version,
-            event=[SCHEDULED_EVENT],
-            source="trigger.dev",
-            payload_filter=None,
-            context_filter=None,
-            manual=True,
-        )
-        await _register_schedule(session, job.id, dispatcher, trigger)
-    else:  # dynamic and invoke jobs are run only by their trigger or the invoke API
-        await stop_job_triggers(session, job.id, environment_id)
-
-
-async def _upsert_dispatcher(
-    session: AsyncSession,
-    job: Job,
-    version: JobVersion,
-    *,
-    event: list[str],
-    source: str,
-    payload_filter: dict[str, object] | None,
-    context_filter: dict[str, object] | None,
-    manual: bool,
-) -> EventDispatcher:
-    return await upsert(
-        session,
-        EventDispatcher,
-        {
-            "dispatchable_id": job.id,
-            "environment_id": version.environment_id,
-            "event": event,
-            "source": source,
-            "payload_filter": payload_filter,
-            "context_filter": context_filter,
-            "manual": manual,
-            "enabled": True,
-            "dispatchable": {"type": "JOB_VERSION", "id": version.id},
-        },
-        key=["dispatchable_id", "environment_id"],
-        update=[
-            "event",
-            "source",
-            "payload_filter",
-            "context_filter",
-            "manual",
-            "enabled",
-            "dispatchable",
-        ],
-    )
-
-
-async def _register_schedule(
-    session: AsyncSession, key: str, dispatcher: EventDispatcher, trigger: ScheduledTrigger
-) -> None:
-    """Create or update the job's schedule and compute its next tick.
-
-    Unlike v2, schedules are active in development environments too: a developer
-    defining a cron job expects it to fire.
-    """
-    schedule = {
-        "type": trigger.schedule.type,
-        "options": trigger.schedule.options.model_dump(mode="json"),
-    }
-    existing = await session.scalar(
-        select(ScheduleSource).where(
-            ScheduleSource.key == key, ScheduleSource.environment_id == dispatcher.environment_id
-        )
-    )
-    now = datetime.now(UTC)
-    base = (existing.last_event_timestamp if existing else None) or now
-    await upsert(
-        session,
-        ScheduleSource,
-        {
-            "key": key,
-            "environment_id": dispatcher.environment_id,
-            "dispatcher_id": dispatcher.id,
-            "schedule": schedule,
-            "metadata_": trigger.schedule.metadata,
-            "active": True,
-            "next_event_timestamp": next_tick(schedule, after=base, now=now),
-        },
-        key=["key", "environment_id"],
-        update=["dispatcher_id", "schedule", "metadata", "active", "next_event_timestamp"],
-    )
-
-
-async def _deactivate_schedule(session: AsyncSession, key: str, environment_id: str) -> None:
-    await session.execute(
-        update(ScheduleSource)
-        .where(ScheduleSource.key == key, ScheduleSource.environment_id == environment_id)
-        .values(active=False, next_event_timestamp=None)
     )

@@ -63,12 +63,17 @@ async def test_static_job_registers_every_row(db: Database, endpoint: Endpoint) 
     assert registration is not None and registration.created_version and registration.is_latest
 
     job = await _one(db, select(Job))
-    assert (job.slug, job.title, job.project_id) == ("order-created", "Job order-created", endpoint.project_id)
+    assert (job.slug, job.title, job.project_id) == (
+        "order-created",
+        "Job order-created",
+        endpoint.project_id,
+    )
     version = await _one(db, select(JobVersion))
     assert version.status is JobVersionStatus.ACTIVE
     assert version.endpoint_id == endpoint.id and version.environment_id == endpoint.environment_id
     assert version.event_specification["name"] == "order.created"
     assert "examples" not in version.event_specification
+    assert version.trigger is not None and version.trigger["rule"]["event"] == "order.created"
     example = await _one(db, select(EventExample))
     assert (example.slug, example.payload) == ("paid", {"status": "paid"})
     alias = await _latest(db, job.id)
@@ -155,7 +160,9 @@ async def test_concurrency_limits_are_stored_for_the_run_engine(
     await _register(db, endpoint, "legacy", queue={"name": "emails", "maxConcurrent": 4})
     queue = await _one(db, select(JobQueue))
     assert (queue.name, queue.max_jobs) == ("emails", 4)
-    legacy_group = await _one(db, select(ConcurrencyLimitGroup).where(ConcurrencyLimitGroup.name == "emails"))
+    legacy_group = await _one(
+        db, select(ConcurrencyLimitGroup).where(ConcurrencyLimitGroup.name == "emails")
+    )
     assert legacy_group.concurrency_limit == 4
 
 
@@ -171,7 +178,12 @@ async def test_examples_and_job_integrations_are_synced_to_the_declaration(
     event["examples"] = [{"id": "b", "name": "B2", "payload": {"n": 3}}]
     await _register(db, endpoint, event=event)
     example = await _one(db, select(EventExample))
-    assert (example.slug, example.name, example.icon, example.payload) == ("b", "B2", None, {"n": 3})
+    assert (example.slug, example.name, example.icon, example.payload) == (
+        "b",
+        "B2",
+        None,
+        {"n": 3},
+    )
 
 
 async def test_latest_follows_semver_not_text_order(db: Database, endpoint: Endpoint) -> None:
@@ -200,7 +212,9 @@ async def test_a_removed_filter_is_removed(db: Database, endpoint: Endpoint) -> 
     assert dispatcher.context_filter == {"env": ["prod"]}
 
 
-async def test_switching_between_schedule_and_event_triggers(db: Database, endpoint: Endpoint) -> None:
+async def test_switching_between_schedule_and_event_triggers(
+    db: Database, endpoint: Endpoint
+) -> None:
     scheduled = await _register(db, endpoint, trigger=CRON_TRIGGER)
     assert scheduled is not None
     dispatcher = await _dispatcher(db, scheduled.job.id)
@@ -219,7 +233,9 @@ async def test_switching_between_schedule_and_event_triggers(db: Database, endpo
     assert not schedule.active and schedule.next_event_timestamp is None
 
 
-async def test_invoke_and_dynamic_jobs_have_no_live_dispatcher(db: Database, endpoint: Endpoint) -> None:
+async def test_invoke_and_dynamic_jobs_have_no_live_dispatcher(
+    db: Database, endpoint: Endpoint
+) -> None:
     invoke = await _register(db, endpoint, "invoked", trigger={"type": "invoke"})
     assert invoke is not None
     assert await _all(db, select(EventDispatcher)) == []
@@ -281,7 +297,10 @@ async def test_twenty_concurrent_registrations_make_one_of_everything(
 async def test_two_hundred_jobs_with_three_invalid(db: Database, endpoint: Endpoint) -> None:
     raw = [job_metadata(f"job-{n}") for n in range(200)]
     raw[10]["version"] = ""
-    raw[50]["trigger"] = {"type": "scheduled", "schedule": {"type": "interval", "options": {"seconds": 5}}}
+    raw[50]["trigger"] = {
+        "type": "scheduled",
+        "schedule": {"type": "interval", "options": {"seconds": 5}},
+    }
     raw[150]["trigger"]["rule"]["payload"] = {"amount": [{"$between": [1]}]}
 
     report = await register_endpoint_jobs(db, endpoint, raw)

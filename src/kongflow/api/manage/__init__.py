@@ -1,0 +1,1 @@
+"""kongflow's own JSON API for the CLI and the dashboard (``/api/manage``)."""

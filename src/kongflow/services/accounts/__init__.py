@@ -1,0 +1,1 @@
+"""External accounts: the end users of a customer's product (the SDK's ``accountId``)."""

@@ -1,0 +1,48 @@
+"""CreateRun: a run of one job version for one event, waiting to be started.
+
+The run engine (start, execute, resume) picks runs up from here; CreateRun only
+records the run and who wants to hear when it ends (``callbackUrl``).
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.db.orm import EventRecord, Job, JobVersion, Run, RunSubscription
+from kongflow.domain.enums import RunSubscriptionEvent, RunSubscriptionRecipientMethod
+
+
+async def create_run(
+    session: AsyncSession,
+    *,
+    event: EventRecord,
+    job: Job,
+    version: JobVersion,
+    callback_url: str | None = None,
+) -> Run:
+    """Insert a PENDING run of ``version`` for ``event`` (in the version's environment)."""
+    run = Run(
+        job_id=job.id,
+        version_id=version.id,
+        event_id=event.id,
+        organization_id=version.organization_id,
+        project_id=version.project_id,
+        environment_id=version.environment_id,
+        endpoint_id=version.endpoint_id,
+        external_account_id=event.external_account_id,
+        is_test=event.is_test,
+        internal=job.internal,
+        preprocess=version.preprocess_runs,
+    )
+    session.add(run)
+    await session.flush()
+    if callback_url:
+        session.add_all(
+            RunSubscription(
+                run_id=run.id,
+                recipient=callback_url,
+                recipient_method=RunSubscriptionRecipientMethod.WEBHOOK,
+                event=outcome,
+            )
+            for outcome in (RunSubscriptionEvent.SUCCESS, RunSubscriptionEvent.FAILURE)
+        )
+        await session.flush()
+    return run
