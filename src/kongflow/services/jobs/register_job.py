@@ -19,7 +19,7 @@ Differences from v2, on purpose:
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
@@ -34,7 +34,7 @@ from kongflow.db.orm import (
     JobQueue,
     JobVersion,
 )
-from kongflow.db.upsert import insert_if_absent, upsert
+from kongflow.db.upsert import insert_if_absent, upsert, upsert_rows
 from kongflow.domain.enums import (
     ConnectionType,
     IntegrationAuthSource,
@@ -153,10 +153,10 @@ async def register_job(
             "status",
         ],
     )
-    await _sync_examples(session, version, metadata)
-    await _sync_job_integrations(session, job, version, integrations)
-
     created = existing_version_id is None
+    await _sync_examples(session, version, metadata, prune=not created)
+    await _sync_job_integrations(session, job, version, integrations, prune=not created)
+
     is_latest = await _update_latest_alias(session, job, version, created=created)
     if is_latest:
         await route_triggers(session, job.id, version.id, version.environment_id, metadata.trigger)
@@ -177,15 +177,10 @@ async def _integrations(
 async def _integration(
     session: AsyncSession, organization_id: str, config: IntegrationConfig
 ) -> Integration:
-    await insert_if_absent(
-        session,
-        IntegrationDefinition,
-        {
-            "id": config.metadata.id,
-            "name": config.metadata.name,
-            "instructions": config.metadata.instructions,
-        },
-        key=["id"],
+    query = (
+        select(Integration)
+        .where(Integration.organization_id == organization_id, Integration.slug == config.id)
+        .execution_options(populate_existing=True)
     )
     hosted = config.auth_source is IntegrationAuthSource.HOSTED
     connection_type = (
@@ -193,26 +188,32 @@ async def _integration(
         if config.auth_source is IntegrationAuthSource.RESOLVER
         else ConnectionType.DEVELOPER
     )
-    values = {
-        "organization_id": organization_id,
-        "slug": config.id,
-        "title": config.id if hosted else config.metadata.name,
-        "auth_source": config.auth_source,
-        "definition_id": config.metadata.id,
-        "setup_status": (
-            IntegrationSetupStatus.MISSING_FIELDS if hosted else IntegrationSetupStatus.COMPLETE
-        ),
-        "connection_type": connection_type,
-    }
-    await insert_if_absent(session, Integration, values, key=["organization_id", "slug"])
-    integration = (
-        await session.scalars(
-            select(Integration)
-            .where(Integration.organization_id == organization_id, Integration.slug == config.id)
-            .execution_options(populate_existing=True)
+    integration = await session.scalar(query)
+    if integration is None:
+        await insert_if_absent(
+            session,
+            IntegrationDefinition,
+            {
+                "id": config.metadata.id,
+                "name": config.metadata.name,
+                "instructions": config.metadata.instructions,
+            },
+            key=["id"],
         )
-    ).one()
-    if integration.auth_source is not config.auth_source:
+        values = {
+            "organization_id": organization_id,
+            "slug": config.id,
+            "title": config.id if hosted else config.metadata.name,
+            "auth_source": config.auth_source,
+            "definition_id": config.metadata.id,
+            "setup_status": (
+                IntegrationSetupStatus.MISSING_FIELDS if hosted else IntegrationSetupStatus.COMPLETE
+            ),
+            "connection_type": connection_type,
+        }
+        await insert_if_absent(session, Integration, values, key=["organization_id", "slug"])
+        integration = (await session.scalars(query)).one()
+    elif integration.auth_source is not config.auth_source:
         # The code now authenticates differently; a hosted setup stays as it was.
         integration.auth_source = config.auth_source
         integration.connection_type = connection_type
@@ -243,13 +244,24 @@ async def _concurrency_group(
         )
     if group is None:
         return None
-    row = await upsert(
-        session,
-        ConcurrencyLimitGroup,
-        {"environment_id": environment_id, "name": group.id, "concurrency_limit": group.limit},
-        key=["environment_id", "name"],
-        update=["concurrency_limit"],
+    # Many jobs share a group: read first and write only on change, so that
+    # concurrent registrations do not queue up behind a lock on the group's row.
+    query = select(ConcurrencyLimitGroup).where(
+        ConcurrencyLimitGroup.environment_id == environment_id,
+        ConcurrencyLimitGroup.name == group.id,
     )
+    row = await session.scalar(query)
+    if row is None:
+        await insert_if_absent(
+            session,
+            ConcurrencyLimitGroup,
+            {"environment_id": environment_id, "name": group.id, "concurrency_limit": group.limit},
+            key=["environment_id", "name"],
+        )
+        row = (await session.scalars(query)).one()
+    if row.concurrency_limit != group.limit:
+        row.concurrency_limit = group.limit
+        await session.flush()
     return row.id
 
 
@@ -271,56 +283,67 @@ async def _legacy_queue(
     return row.id
 
 
-async def _sync_examples(session: AsyncSession, version: JobVersion, metadata: JobMetadata) -> None:
-    """Make the version's examples exactly the ones the job declares now."""
-    kept: list[str] = []
-    for example in metadata.event.examples:
-        await upsert(
-            session,
-            EventExample,
+async def _sync_examples(
+    session: AsyncSession, version: JobVersion, metadata: JobMetadata, *, prune: bool
+) -> None:
+    """Make the version's examples exactly the ones the job declares now (``prune``
+    removes the ones it no longer declares; a new version has none to remove)."""
+    examples = {example.id: example for example in metadata.event.examples}  # last one wins
+    await upsert_rows(
+        session,
+        EventExample,
+        [
             {
                 "slug": example.id,
                 "job_version_id": version.id,
                 "name": example.name,
                 "icon": example.icon,
                 "payload": example.payload,
-            },
-            key=["slug", "job_version_id"],
-            update=["name", "icon", "payload"],
-        )
-        kept.append(example.id)
-    existing = await session.scalars(
-        select(EventExample).where(EventExample.job_version_id == version.id)
+            }
+            for example in examples.values()
+        ],
+        key=["slug", "job_version_id"],
+        update=["name", "icon", "payload"],
     )
-    for row in existing:
-        if row.slug not in kept:
-            await session.delete(row)
+    if prune:
+        await session.execute(
+            delete(EventExample).where(
+                EventExample.job_version_id == version.id, EventExample.slug.not_in(list(examples))
+            )
+        )
 
 
 async def _sync_job_integrations(
-    session: AsyncSession, job: Job, version: JobVersion, integrations: dict[str, Integration]
+    session: AsyncSession,
+    job: Job,
+    version: JobVersion,
+    integrations: dict[str, Integration],
+    *,
+    prune: bool,
 ) -> None:
     """Make the version's integration keys exactly the ones the job declares now."""
-    for key, integration in integrations.items():
-        await upsert(
-            session,
-            JobIntegration,
+    await upsert_rows(
+        session,
+        JobIntegration,
+        [
             {
                 "key": key,
                 "version_id": version.id,
                 "job_id": job.id,
                 "integration_id": integration.id,
-            },
-            key=["version_id", "key"],
-            update=["integration_id"],
-        )
-    existing = await session.scalars(
-        select(JobIntegration).where(JobIntegration.version_id == version.id)
+            }
+            for key, integration in integrations.items()
+        ],
+        key=["version_id", "key"],
+        update=["integration_id"],
     )
-    for row in existing:
-        if row.key not in integrations:
-            await session.delete(row)
-    await session.flush()
+    if prune:
+        await session.execute(
+            delete(JobIntegration).where(
+                JobIntegration.version_id == version.id,
+                JobIntegration.key.not_in(list(integrations)),
+            )
+        )
 
 
 async def _update_latest_alias(
@@ -357,16 +380,18 @@ async def _update_latest_alias(
 
 async def point_latest_at(session: AsyncSession, job_id: str, version: JobVersion) -> None:
     """Set the ``latest`` alias of ``job_id`` in the version's environment."""
-    await upsert(
+    await upsert_rows(
         session,
         JobAlias,
-        {
-            "job_id": job_id,
-            "environment_id": version.environment_id,
-            "name": LATEST,
-            "version_id": version.id,
-            "value": version.version,
-        },
+        [
+            {
+                "job_id": job_id,
+                "environment_id": version.environment_id,
+                "name": LATEST,
+                "version_id": version.id,
+                "value": version.version,
+            }
+        ],
         key=["job_id", "environment_id", "name"],
         update=["version_id", "value"],
     )
