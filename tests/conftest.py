@@ -6,10 +6,11 @@ directory. Each test starts from empty tables (truncation), so tests may commit.
 """
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
+import procrastinate
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,7 +23,9 @@ from kongflow.db.migrate import upgrade
 from kongflow.db.orm import Base
 from kongflow.db.session import Database
 from kongflow.db.urls import psycopg_url
+from kongflow.resources import Resources, endpoint_http_client
 from kongflow.settings import Settings
+from kongflow.worker.app import connected_app, run_worker
 from tests.support.http import serve_app
 from tests.support.tenancy import EnvironmentKeys, bootstrap
 
@@ -105,9 +108,40 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def api_url(database: Database, settings: Settings) -> AsyncIterator[str]:
+async def resources(
+    database: Database, instance_key: InstanceKey, settings: Settings
+) -> AsyncIterator[Resources]:
+    """The process resources the API and worker share, on the test database."""
+    async with endpoint_http_client() as http:
+        yield Resources(database=database, http=http, key=instance_key, settings=settings)
+
+
+@pytest.fixture(scope="session")
+async def worker_app(database_url: str) -> AsyncIterator[procrastinate.App]:
+    """kongflow's procrastinate app, connected to the test database."""
+    app = connected_app(database_url, max_connections=3)
+    async with app.open_async():
+        yield app
+
+
+@pytest.fixture
+def drain_queue(
+    worker_app: procrastinate.App, resources: Resources
+) -> Callable[[], Awaitable[None]]:
+    """Run the worker until no job is left (the "run once" way; no sleeps)."""
+
+    async def drain() -> None:
+        await run_worker(
+            worker_app, resources, concurrency=2, wait=False, install_signal_handlers=False
+        )
+
+    return drain
+
+
+@pytest.fixture(scope="session")
+async def api_url(resources: Resources) -> AsyncIterator[str]:
     """Base URL of a kongflow API served on loopback for this test session."""
-    async with serve_app(create_app(database, settings)) as url:
+    async with serve_app(create_app(resources)) as url:
         yield url
 
 

@@ -1,14 +1,15 @@
 """Bring up what every kongflow command needs: the database (embedded or not), the
 migrated schema, the instance key and, on first start, the default tenancy."""
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 
 from kongflow.crypto import InstanceKey
 from kongflow.db.embedded import database_url
 from kongflow.db.migrate import upgrade
 from kongflow.db.session import Database
+from kongflow.resources import Resources, open_resources
 from kongflow.services.bootstrap import BootstrapResult, bootstrap_instance
 from kongflow.settings import Settings
 
@@ -30,14 +31,11 @@ def open_instance(settings: Settings) -> Iterator[Instance]:
         yield Instance(url=url, key=key)
 
 
-@asynccontextmanager
-async def connect(instance: Instance, *, pool_size: int = 10) -> AsyncIterator[Database]:
-    """Open the async engine for ``instance`` (disposed on exit)."""
-    database = Database.connect(instance.url, pool_size=pool_size)
-    try:
-        yield database
-    finally:
-        await database.dispose()
+def open_instance_resources(
+    instance: Instance, settings: Settings, *, pool_size: int = 10
+) -> AbstractAsyncContextManager[Resources]:
+    """Open the process resources (pool, HTTP client) for ``instance``."""
+    return open_resources(instance.url, instance.key, settings, pool_size=pool_size)
 
 
 async def ensure_bootstrapped(database: Database, key: InstanceKey) -> BootstrapResult | None:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         "(default http://<host>:<port>).",
     )
     worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    endpoint_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long kongflow waits for an endpoint to answer PING or INDEX_ENDPOINT.",
+    )
     log_level: str = "INFO"
 
     @property

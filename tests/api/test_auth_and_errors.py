@@ -3,7 +3,8 @@
 import httpx
 
 from kongflow.api.app import create_app
-from kongflow.db.session import Database
+from kongflow.crypto import InstanceKey
+from kongflow.resources import open_resources
 from kongflow.settings import Settings
 from tests.support.http import serve_app
 from tests.support.tenancy import EnvironmentKeys
@@ -71,11 +72,18 @@ async def test_healthz_is_ok_when_the_database_answers(http: httpx.AsyncClient) 
 
 
 async def test_healthz_is_503_when_the_database_is_gone() -> None:
-    dead = Database.connect("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
-    app = create_app(dead, Settings(database_url="postgresql://127.0.0.1:1/none"))
-    async with serve_app(app) as url, httpx.AsyncClient(base_url=url) as client:
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:1/none", secret_key="x")
+    async with (
+        open_resources(
+            "postgresql://nobody@127.0.0.1:1/none",
+            InstanceKey.from_secret("x"),
+            settings,
+            pool_size=1,
+        ) as dead,
+        serve_app(create_app(dead)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
         response = await client.get("/healthz")
-    await dead.dispose()
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
 

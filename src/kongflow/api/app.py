@@ -1,7 +1,7 @@
 """The FastAPI application factory.
 
-The app is built around an existing :class:`Database` so that `kongflow serve` and
-the tests decide where the database is; the app only uses it.
+The app is built around existing :class:`~kongflow.resources.Resources` so that
+`kongflow serve` and the tests decide where the database is; the app only uses them.
 """
 
 from fastapi import FastAPI
@@ -11,23 +11,22 @@ from kongflow.api import health
 from kongflow.api.errors import install_error_handlers
 from kongflow.api.manage import jobs as manage_jobs
 from kongflow.api.middleware import RequestIdMiddleware
-from kongflow.api.v1 import whoami
-from kongflow.db.session import Database
-from kongflow.settings import Settings
+from kongflow.api.v1 import endpoints, whoami
+from kongflow.resources import Resources
 
 
-def create_app(database: Database, settings: Settings) -> FastAPI:
-    """Build the HTTP app serving ``database``."""
+def create_app(resources: Resources) -> FastAPI:
+    """Build the HTTP app on a process's resources."""
     app = FastAPI(
         title="kongflow",
         version=kongflow.__version__,
         description="Self-hosted background jobs, compatible with the trigger.dev v2 SDK.",
     )
-    app.state.database = database
-    app.state.settings = settings
+    app.state.resources = resources
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(whoami.router)
+    app.include_router(endpoints.router)
     app.include_router(manage_jobs.router)
     return app

@@ -18,6 +18,7 @@ from kongflow.db.orm import Environment
 from kongflow.db.session import Database
 from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import Unauthorized
+from kongflow.resources import Resources
 
 INVALID_KEY_MESSAGE = "Invalid or Missing API key"
 
@@ -29,9 +30,16 @@ class AuthenticatedEnvironment(EnvironmentScope):
     public_key: bool
 
 
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_database(resources: ResourcesDep) -> Database:
+    return resources.database
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -19,7 +19,12 @@ from rich.table import Table
 
 from kongflow.api.app import create_app
 from kongflow.errors import KongflowError
-from kongflow.instance import Instance, connect, ensure_bootstrapped, open_instance
+from kongflow.instance import (
+    Instance,
+    ensure_bootstrapped,
+    open_instance,
+    open_instance_resources,
+)
 from kongflow.logging import configure_logging
 from kongflow.services.bootstrap import BootstrapResult
 from kongflow.services.environments.list_environments import list_environments
@@ -83,11 +88,13 @@ def serve(
 
 
 async def _serve(instance: Instance, settings: Settings) -> None:
-    async with connect(instance, pool_size=settings.worker_concurrency) as database:
-        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
+    async with open_instance_resources(
+        instance, settings, pool_size=settings.worker_concurrency
+    ) as resources:
+        _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
         worker_app = connected_app(instance.url)
         config = uvicorn.Config(
-            create_app(database, settings),
+            create_app(resources),
             host=settings.host,
             port=settings.port,
             log_config=None,
@@ -98,7 +105,7 @@ async def _serve(instance: Instance, settings: Settings) -> None:
             worker = asyncio.create_task(
                 run_worker(
                     worker_app,
-                    database,
+                    resources,
                     concurrency=settings.worker_concurrency,
                     install_signal_handlers=False,
                 )
@@ -121,18 +128,18 @@ def worker(
     _exit_on_sigterm()
     try:
         with open_instance(settings) as instance:
-            asyncio.run(_work(instance, concurrency or settings.worker_concurrency))
+            asyncio.run(_work(instance, settings, concurrency or settings.worker_concurrency))
     except KongflowError as exc:
         _fail(exc.message)
 
 
-async def _work(instance: Instance, concurrency: int) -> None:
-    async with connect(instance, pool_size=concurrency) as database:
-        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
+async def _work(instance: Instance, settings: Settings, concurrency: int) -> None:
+    async with open_instance_resources(instance, settings, pool_size=concurrency) as resources:
+        _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
         worker_app = connected_app(instance.url)
         async with worker_app.open_async():
             err_console.print(f"kongflow worker running {concurrency} jobs at a time")
-            await run_worker(worker_app, database, concurrency=concurrency)
+            await run_worker(worker_app, resources, concurrency=concurrency)
 
 
 @db_app.command("upgrade")
@@ -155,7 +162,7 @@ def env_list(
     settings = get_settings()
     try:
         with open_instance(settings) as instance:
-            environments = asyncio.run(_environments(instance))
+            environments = asyncio.run(_environments(instance, settings))
     except KongflowError as exc:
         _fail(exc.message)
     if as_json:
@@ -182,8 +189,8 @@ def env_list(
     console.print(table)
 
 
-async def _environments(instance: Instance) -> list[Any]:
-    async with connect(instance, pool_size=1) as database:
-        _announce_bootstrap(await ensure_bootstrapped(database, instance.key))
-        async with database.transaction() as session:
+async def _environments(instance: Instance, settings: Settings) -> list[Any]:
+    async with open_instance_resources(instance, settings, pool_size=1) as resources:
+        _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
+        async with resources.database.transaction() as session:
             return await list_environments(session, instance.key)

@@ -4,15 +4,15 @@ Tasks are declared on :data:`app` at import time (``kongflow.worker.tasks``); th
 connection is attached per process with :func:`connected_app`, because the database
 URL is only known once settings are read (and the embedded server is started).
 Worker tasks are thin: they open a transaction and call a service. They find the
-process's :class:`~kongflow.db.session.Database` in ``context.additional_context``.
+process's :class:`~kongflow.resources.Resources` with :func:`resources_of`.
 """
 
 from typing import Any
 
 import procrastinate
 
-from kongflow.db.session import Database
 from kongflow.db.urls import libpq_conninfo
+from kongflow.resources import Resources
 
 app = procrastinate.App(
     connector=procrastinate.PsycopgConnector(),
@@ -28,15 +28,15 @@ def connected_app(database_url: str, *, max_connections: int = 10) -> procrastin
     return app.with_connector(connector)
 
 
-def database_of(context: procrastinate.JobContext) -> Database:
-    """The Database a worker task should open its transaction on."""
-    database: Database = context.additional_context["database"]
-    return database
+def resources_of(context: procrastinate.JobContext) -> Resources:
+    """The process resources (database, HTTP client, key) a worker task uses."""
+    resources: Resources = context.additional_context["resources"]
+    return resources
 
 
 async def run_worker(
     worker_app: procrastinate.App,
-    database: Database,
+    resources: Resources,
     *,
     concurrency: int,
     wait: bool = True,
@@ -49,6 +49,6 @@ async def run_worker(
         concurrency=concurrency,
         wait=wait,
         install_signal_handlers=install_signal_handlers,
-        additional_context={"database": database},
+        additional_context={"resources": resources},
         **options,
     )

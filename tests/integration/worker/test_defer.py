@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from kongflow.db.session import Database
-from kongflow.worker.app import connected_app, database_of, run_worker
+from kongflow.resources import Resources
+from kongflow.worker.app import connected_app, resources_of, run_worker
 from kongflow.worker.defer import defer_job
 
 pytestmark = pytest.mark.asyncio
@@ -32,13 +33,15 @@ async def test_rolled_back_transaction_leaves_no_job(db: Database) -> None:
     assert await _job_count(db) == 0
 
 
-async def test_committed_job_is_run_by_the_worker(db: Database, database_url: str) -> None:
+async def test_committed_job_is_run_by_the_worker(
+    db: Database, database_url: str, resources: Resources
+) -> None:
     seen: list[Any] = []
     worker_app = connected_app(database_url, max_connections=2)
 
     @worker_app.task(name="tests.record", pass_context=True)
     async def record(context: procrastinate.JobContext, value: int) -> None:
-        async with database_of(context).transaction() as session:
+        async with resources_of(context).database.transaction() as session:
             answer = (await session.execute(text("SELECT :v * 2"), {"v": value})).scalar_one()
         seen.append(answer)
 
@@ -47,7 +50,9 @@ async def test_committed_job_is_run_by_the_worker(db: Database, database_url: st
     assert job_id > 0
 
     async with worker_app.open_async():
-        await run_worker(worker_app, db, concurrency=1, wait=False, install_signal_handlers=False)
+        await run_worker(
+            worker_app, resources, concurrency=1, wait=False, install_signal_handlers=False
+        )
     assert seen == [42]
     async with db.transaction() as session:
         status = await session.scalar(

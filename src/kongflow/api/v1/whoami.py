@@ -1,7 +1,6 @@
 """``GET /api/v1/whoami``: the v2 CLI's first call, telling it which environment its
 key belongs to."""
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,13 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kongflow.api.deps import EnvironmentDep, SessionDep
+from kongflow.api.serialize import iso
 from kongflow.db.orm import Environment
 
 router = APIRouter()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 @router.get("/api/v1/whoami")
@@ -32,21 +28,21 @@ async def whoami(environment: EnvironmentDep, session: SessionDep) -> dict[str, 
         "id": row.id,
         "slug": row.slug,
         "type": row.type.value,
-        "createdAt": _iso(row.created_at),
-        "updatedAt": _iso(row.updated_at),
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
         "pkApiKey": row.pk_api_key,
         "project": {
             "id": row.project.id,
             "slug": row.project.slug,
             "name": row.project.name,
-            "createdAt": _iso(row.project.created_at),
-            "updatedAt": _iso(row.project.updated_at),
+            "createdAt": iso(row.project.created_at),
+            "updatedAt": iso(row.project.updated_at),
         },
         "organization": {
             "id": row.organization.id,
             "slug": row.organization.slug,
             "title": row.organization.title,
-            "createdAt": _iso(row.organization.created_at),
-            "updatedAt": _iso(row.organization.updated_at),
+            "createdAt": iso(row.organization.created_at),
+            "updatedAt": iso(row.organization.updated_at),
         },
     }

@@ -205,6 +205,37 @@ class DynamicScheduleMetadata(WireModel):
     jobs: list[JobRef] = Field(default_factory=list)
 
 
+class SourceMetadataV2(WireModel):
+    """An external source (integration-managed webhook) an endpoint declares."""
+
+    version: Literal["2"]
+    channel: Literal["HTTP", "SQS", "SMTP"] = "HTTP"
+    key: str = Field(min_length=1)
+    params: Any = None
+    options: dict[str, list[str]] = Field(default_factory=dict)
+    integration: IntegrationConfig
+    register_source_job: JobRef | None = None
+
+
+class SourceMetadataV1(WireModel):
+    """The older source shape: a flat list of events instead of named options."""
+
+    version: Literal["1"] = "1"
+    channel: Literal["HTTP", "SQS", "SMTP"] = "HTTP"
+    key: str = Field(min_length=1)
+    params: Any = None
+    events: list[str] = Field(default_factory=list)
+    integration: IntegrationConfig
+    register_source_job: JobRef | None = None
+
+
+def parse_source(raw: object) -> SourceMetadataV1 | SourceMetadataV2:
+    """Validate one ``sources[]`` entry (V2 when ``version`` is "2", V1 otherwise)."""
+    if isinstance(raw, dict) and raw.get("version") == "2":
+        return SourceMetadataV2.model_validate(raw)
+    return SourceMetadataV1.model_validate(raw)
+
+
 class IndexEndpointResponse(WireModel):
     """The envelope; ``jobs`` stay raw until :func:`parse_job` checks each one."""
 

@@ -27,7 +27,6 @@ from kongflow.db.orm import (
     Endpoint,
     EventExample,
     Integration,
-    IntegrationDefinition,
     Job,
     JobAlias,
     JobIntegration,
@@ -36,20 +35,19 @@ from kongflow.db.orm import (
 )
 from kongflow.db.upsert import insert_if_absent, upsert, upsert_rows
 from kongflow.domain.enums import (
-    ConnectionType,
-    IntegrationAuthSource,
-    IntegrationSetupStatus,
     JobStartPosition,
     JobVersionStatus,
 )
 from kongflow.domain.protocol.index import (
     ConcurrencyLimitGroupRef,
-    IntegrationConfig,
     JobMetadata,
     LegacyQueue,
     StaticTrigger,
 )
 from kongflow.domain.versions import is_newest
+from kongflow.services.integrations.find_or_create_integration import (
+    find_or_create_integration,
+)
 from kongflow.services.jobs.disable_job import disable_job
 from kongflow.services.jobs.route_triggers import route_triggers, trigger_as_json
 
@@ -170,57 +168,10 @@ async def _integrations(
     by_config_id: dict[str, Integration] = {}
     configs = {config.id: config for config in metadata.integrations.values()}
     for config_id in sorted(configs):  # a fixed order keeps concurrent writers deadlock-free
-        by_config_id[config_id] = await _integration(session, organization_id, configs[config_id])
-    return {key: by_config_id[config.id] for key, config in metadata.integrations.items()}
-
-
-async def _integration(
-    session: AsyncSession, organization_id: str, config: IntegrationConfig
-) -> Integration:
-    query = (
-        select(Integration)
-        .where(Integration.organization_id == organization_id, Integration.slug == config.id)
-        .execution_options(populate_existing=True)
-    )
-    hosted = config.auth_source is IntegrationAuthSource.HOSTED
-    connection_type = (
-        ConnectionType.EXTERNAL
-        if config.auth_source is IntegrationAuthSource.RESOLVER
-        else ConnectionType.DEVELOPER
-    )
-    integration = await session.scalar(query)
-    if integration is None:
-        await insert_if_absent(
-            session,
-            IntegrationDefinition,
-            {
-                "id": config.metadata.id,
-                "name": config.metadata.name,
-                "instructions": config.metadata.instructions,
-            },
-            key=["id"],
+        by_config_id[config_id] = await find_or_create_integration(
+            session, organization_id, configs[config_id]
         )
-        values = {
-            "organization_id": organization_id,
-            "slug": config.id,
-            "title": config.id if hosted else config.metadata.name,
-            "auth_source": config.auth_source,
-            "definition_id": config.metadata.id,
-            "setup_status": (
-                IntegrationSetupStatus.MISSING_FIELDS if hosted else IntegrationSetupStatus.COMPLETE
-            ),
-            "connection_type": connection_type,
-        }
-        await insert_if_absent(session, Integration, values, key=["organization_id", "slug"])
-        integration = (await session.scalars(query)).one()
-    elif integration.auth_source is not config.auth_source:
-        # The code now authenticates differently; a hosted setup stays as it was.
-        integration.auth_source = config.auth_source
-        integration.connection_type = connection_type
-        if not hosted:
-            integration.setup_status = IntegrationSetupStatus.COMPLETE
-        await session.flush()
-    return integration
+    return {key: by_config_id[config.id] for key, config in metadata.integrations.items()}
 
 
 async def _concurrency_group(

@@ -1,0 +1,1 @@
+"""Endpoints: the user's HTTP handlers running the SDK, and indexing them."""

@@ -1,0 +1,1 @@
+"""Integrations: the third-party services jobs use, and their credentials."""

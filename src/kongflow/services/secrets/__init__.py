@@ -1,0 +1,1 @@
+"""Secrets kept by kongflow (source secrets, OAuth tokens), encrypted at rest."""
