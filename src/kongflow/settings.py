@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         "(default http://<host>:<port>).",
     )
     worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    max_request_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="Largest request body the API accepts."
+    )
     endpoint_timeout_seconds: float = Field(
         default=30.0,
         gt=0,

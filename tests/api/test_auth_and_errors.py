@@ -1,5 +1,7 @@
 """API keys resolve to one environment; every failure is a clear 4xx with a code."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 
 from kongflow.api.app import create_app
@@ -92,3 +94,21 @@ async def test_openapi_document_is_served(http: httpx.AsyncClient) -> None:
     response = await http.get("/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/whoami" in response.json()["paths"]
+
+
+async def test_oversized_bodies_are_refused_with_413(
+    http: httpx.AsyncClient, environments: dict[str, EnvironmentKeys]
+) -> None:
+    auth = {"Authorization": f"Bearer {environments['dev'].api_key}"}
+    big = b"x" * (9 * 1024 * 1024)
+    declared = await http.post("/api/v1/endpoints", content=big, headers=auth)
+    assert declared.status_code == 413
+    assert declared.json()["code"] == "payload_too_large"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(9):
+            yield b"x" * (1024 * 1024)
+
+    streamed = await http.post("/api/manage/jobs/batch", content=chunks(), headers=auth)
+    assert streamed.status_code == 413
+    assert streamed.json()["error"]["code"] == "payload_too_large"

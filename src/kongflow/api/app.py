@@ -10,8 +10,8 @@ import kongflow
 from kongflow.api import health
 from kongflow.api.errors import install_error_handlers
 from kongflow.api.manage import jobs as manage_jobs
-from kongflow.api.middleware import RequestIdMiddleware
-from kongflow.api.v1 import endpoints, whoami
+from kongflow.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from kongflow.api.v1 import endpoints, pending, whoami
 from kongflow.resources import Resources
 
 
@@ -24,9 +24,11 @@ def create_app(resources: Resources) -> FastAPI:
     )
     app.state.resources = resources
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=resources.settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(whoami.router)
     app.include_router(endpoints.router)
+    app.include_router(pending.build_router())
     app.include_router(manage_jobs.router)
     return app

@@ -39,17 +39,21 @@ _HTTP_CODES = {
 }
 
 
+def error_body(path: str, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The error body for a request to ``path``, in its route family's shape."""
+    if path.startswith(SDK_PREFIXES):
+        body: dict[str, Any] = {"error": message, "message": message, "code": code}
+        if details is not None:
+            body["details"] = details
+        return body
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 def error_response(
     request: Request, status: int, code: str, message: str, details: Any = None
 ) -> JSONResponse:
     """Render an error in the shape the route family's clients expect."""
-    body: dict[str, Any]
-    if request.url.path.startswith(SDK_PREFIXES):
-        body = {"error": message, "message": message, "code": code}
-        if details is not None:
-            body["details"] = details
-    else:
-        body = {"error": {"code": code, "message": message, "details": details}}
+    body = error_body(request.url.path, code, message, details)
     return JSONResponse(jsonable_encoder(body), status_code=status)
 
 

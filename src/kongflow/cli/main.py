@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from kongflow.api.app import create_app
+from kongflow.cli.endpoints import endpoints_app
 from kongflow.errors import KongflowError
 from kongflow.instance import (
     Instance,
@@ -36,6 +37,7 @@ db_app = typer.Typer(help="Database maintenance.")
 env_app = typer.Typer(help="Runtime environments and their API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(env_app, name="env")
+app.add_typer(endpoints_app, name="endpoints")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -19,7 +19,6 @@ from kongflow.db.orm import Endpoint, EndpointIndex
 from kongflow.domain.enums import EndpointIndexSource, EndpointIndexStatus
 from kongflow.domain.protocol.base import WireModel
 from kongflow.domain.protocol.index import JOB_ID_PATTERN
-from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import NotFound
 from kongflow.services.endpoints.create_endpoint import (
     check_endpoint_url,
@@ -28,6 +27,7 @@ from kongflow.services.endpoints.create_endpoint import (
     queue_endpoint_index,
 )
 from kongflow.services.endpoints.endpoint_api import EndpointApi
+from kongflow.services.endpoints.find_endpoint import find_endpoint
 from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_index
 from kongflow.services.environments.environment_api_key import environment_api_key
 
@@ -75,15 +75,6 @@ def endpoint_index_json(index: EndpointIndex) -> dict[str, Any]:
         "createdAt": iso(index.created_at),
         "updatedAt": iso(index.updated_at),
     }
-
-
-async def _endpoint(session: SessionDep, scope: EnvironmentScope, slug: str) -> Endpoint:
-    endpoint = await session.scalar(
-        select(Endpoint).where(Endpoint.environment_id == scope.id, Endpoint.slug == slug)
-    )
-    if endpoint is None:
-        raise NotFound(f"No endpoint {slug!r} in this environment.", code="endpoint_not_found")
-    return endpoint
 
 
 @router.post("/endpoints")
@@ -141,7 +132,7 @@ async def reindex_endpoint(
 ) -> dict[str, Any]:
     """Index the endpoint now and answer with the finished EndpointIndex."""
     async with session.begin():
-        endpoint = await _endpoint(session, environment, slug)
+        endpoint = await find_endpoint(session, environment, slug)
         index = await queue_endpoint_index(
             session,
             endpoint,

@@ -73,8 +73,10 @@ async def create_endpoint(
     url: str,
     versions: EndpointVersions,
     index_source: EndpointIndexSource = EndpointIndexSource.INTERNAL,
+    defer_index: bool = True,
 ) -> CreatedEndpoint:
-    """Upsert endpoint ``slug`` of the environment at ``url`` and queue an index of it."""
+    """Upsert endpoint ``slug`` of the environment at ``url`` and record an index of it
+    (queued for a worker unless ``defer_index`` is false: the caller runs it)."""
     endpoint = await upsert(
         session,
         Endpoint,
@@ -91,7 +93,7 @@ async def create_endpoint(
         key=["environment_id", "slug"],
         update=["url", "version", "sdk_version"],
     )
-    index = await queue_endpoint_index(session, endpoint, source=index_source)
+    index = await queue_endpoint_index(session, endpoint, source=index_source, defer=defer_index)
     return CreatedEndpoint(endpoint=endpoint, index=index)
 
 
