@@ -5,6 +5,7 @@ PostgreSQL); without it the tests start the embedded server in a shared temporar
 directory. Each test starts from empty tables (truncation), so tests may commit.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -119,9 +120,9 @@ async def resources(
 @pytest.fixture(scope="session")
 async def worker_app(database_url: str) -> AsyncIterator[procrastinate.App]:
     """kongflow's procrastinate app, connected to the test database."""
-    app = connected_app(database_url, max_connections=3)
-    async with app.open_async():
-        yield app
+    with connected_app(database_url, max_connections=3) as app:
+        async with app.open_async():
+            yield app
 
 
 @pytest.fixture
@@ -136,6 +137,26 @@ def drain_queue(
         )
 
     return drain
+
+
+@pytest.fixture
+async def running_worker(
+    worker_app: procrastinate.App, resources: Resources
+) -> AsyncIterator[procrastinate.App]:
+    """A worker processing jobs in the background for the whole test (for flows that
+    must wait for time to pass, such as ``io.wait``)."""
+    task = asyncio.create_task(
+        run_worker(
+            worker_app,
+            resources,
+            concurrency=4,
+            install_signal_handlers=False,
+            fetch_job_polling_interval=0.2,
+        )
+    )
+    yield worker_app
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 @pytest.fixture(scope="session")

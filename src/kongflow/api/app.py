@@ -11,7 +11,7 @@ from kongflow.api import health
 from kongflow.api.errors import install_error_handlers
 from kongflow.api.manage import jobs as manage_jobs
 from kongflow.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from kongflow.api.v1 import endpoints, pending, whoami
+from kongflow.api.v1 import endpoints, events, logs, pending, statuses, store, tasks, whoami
 from kongflow.resources import Resources
 
 
@@ -29,6 +29,11 @@ def create_app(resources: Resources) -> FastAPI:
     app.include_router(health.router)
     app.include_router(whoami.router)
     app.include_router(endpoints.router)
+    app.include_router(events.router)
+    app.include_router(store.router)  # before pending: its {endpoint_slug} paths overlap
+    app.include_router(statuses.router)
+    app.include_router(logs.router)
+    app.include_router(tasks.router)
     app.include_router(pending.build_router())
     app.include_router(manage_jobs.router)
     return app

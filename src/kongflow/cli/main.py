@@ -94,7 +94,6 @@ async def _serve(instance: Instance, settings: Settings) -> None:
         instance, settings, pool_size=settings.worker_concurrency
     ) as resources:
         _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
-        worker_app = connected_app(instance.url)
         config = uvicorn.Config(
             create_app(resources),
             host=settings.host,
@@ -103,21 +102,22 @@ async def _serve(instance: Instance, settings: Settings) -> None:
             access_log=False,
         )
         server = uvicorn.Server(config)
-        async with worker_app.open_async():
-            worker = asyncio.create_task(
-                run_worker(
-                    worker_app,
-                    resources,
-                    concurrency=settings.worker_concurrency,
-                    install_signal_handlers=False,
+        with connected_app(instance.url) as worker_app:
+            async with worker_app.open_async():
+                worker = asyncio.create_task(
+                    run_worker(
+                        worker_app,
+                        resources,
+                        concurrency=settings.worker_concurrency,
+                        install_signal_handlers=False,
+                    )
                 )
-            )
-            err_console.print(f"kongflow listening on http://{settings.host}:{settings.port}")
-            try:
-                await server.serve()
-            finally:
-                worker.cancel()
-                await asyncio.gather(worker, return_exceptions=True)
+                err_console.print(f"kongflow listening on http://{settings.host}:{settings.port}")
+                try:
+                    await server.serve()
+                finally:
+                    worker.cancel()
+                    await asyncio.gather(worker, return_exceptions=True)
 
 
 @app.command()
@@ -138,10 +138,10 @@ def worker(
 async def _work(instance: Instance, settings: Settings, concurrency: int) -> None:
     async with open_instance_resources(instance, settings, pool_size=concurrency) as resources:
         _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
-        worker_app = connected_app(instance.url)
-        async with worker_app.open_async():
-            err_console.print(f"kongflow worker running {concurrency} jobs at a time")
-            await run_worker(worker_app, resources, concurrency=concurrency)
+        with connected_app(instance.url, max_connections=concurrency + 2) as worker_app:
+            async with worker_app.open_async():
+                err_console.print(f"kongflow worker running {concurrency} jobs at a time")
+                await run_worker(worker_app, resources, concurrency=concurrency)
 
 
 @db_app.command("upgrade")

@@ -1134,3 +1134,34 @@ class KeyValueItem(Row, Base):
     key: Mapped[str]
     value: Mapped[bytes]
     environment_id: Mapped[str] = _fk("environments", index=False)
+
+
+# --------------------------------------------------------------------- concurrency
+
+
+class ExecutionSlot(Timestamped, Base):
+    """A run execution in flight, holding one place under each limit named in ``keys``.
+
+    kongflow's replacement for v2's Redis sorted sets: the number of rows naming a
+    key is that key's current concurrency. A row left behind by a crashed worker
+    stops counting once it is older than the longest possible execution.
+    """
+
+    __tablename__ = "execution_slots"
+    __table_args__ = (Index("ix_execution_slots_keys", "keys", postgresql_using="gin"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    keys: Mapped[list[str]] = mapped_column(ARRAY(String))
+    acquired_at: Mapped[datetime] = _now()
+
+
+class ExecutionWait(Timestamped, Base):
+    """A run ready to execute but held back by a saturated limit; woken, oldest
+    first, when an execution under one of its ``keys`` ends."""
+
+    __tablename__ = "execution_waits"
+    __table_args__ = (Index("ix_execution_waits_keys", "keys", postgresql_using="gin"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    keys: Mapped[list[str]] = mapped_column(ARRAY(String))
+    since: Mapped[datetime] = _now()

@@ -47,8 +47,10 @@ def new_api_keys(key_infix: str) -> tuple[str, str]:
     return f"tr_{key_infix}_{random_alnum(20)}", f"pk_{key_infix}_{random_alnum(20)}"
 
 
-def _shortcode() -> str:
-    return f"{secrets.choice(_SHORTCODE_WORDS)}-{secrets.choice(_SHORTCODE_WORDS)}"
+def _shortcodes(count: int) -> list[str]:
+    """``count`` distinct two-word codes (unique per project, as the schema requires)."""
+    pairs = [f"{a}-{b}" for a in _SHORTCODE_WORDS for b in _SHORTCODE_WORDS]
+    return secrets.SystemRandom().sample(pairs, count)
 
 
 async def bootstrap_instance(session: AsyncSession, key: InstanceKey) -> BootstrapResult | None:
@@ -60,7 +62,8 @@ async def bootstrap_instance(session: AsyncSession, key: InstanceKey) -> Bootstr
     organization = Organization(slug="default", title="Default")
     project = Project(slug="default", name="Default", organization=organization)
     session.add_all([organization, project])
-    for slug, env_type, infix in DEFAULT_ENVIRONMENTS:
+    shortcodes = _shortcodes(len(DEFAULT_ENVIRONMENTS))
+    for (slug, env_type, infix), shortcode in zip(DEFAULT_ENVIRONMENTS, shortcodes, strict=True):
         secret_key, public_key = new_api_keys(infix)
         session.add(
             Environment(
@@ -69,7 +72,7 @@ async def bootstrap_instance(session: AsyncSession, key: InstanceKey) -> Bootstr
                 api_key_hash=hash_api_key(secret_key),
                 api_key_ciphertext=key.encrypt(secret_key),
                 pk_api_key=public_key,
-                shortcode=_shortcode(),
+                shortcode=shortcode,
                 auto_enable_internal_sources=env_type is not EnvironmentType.DEVELOPMENT,
                 organization=organization,
                 project=project,

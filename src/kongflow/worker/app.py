@@ -7,6 +7,8 @@ Worker tasks are thin: they open a transaction and call a service. They find the
 process's :class:`~kongflow.resources.Resources` with :func:`resources_of`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import procrastinate
@@ -20,12 +22,18 @@ app = procrastinate.App(
 )
 
 
-def connected_app(database_url: str, *, max_connections: int = 10) -> procrastinate.App:
-    """Return :data:`app` bound to ``database_url``; open it before use."""
+@contextmanager
+def connected_app(database_url: str, *, max_connections: int = 10) -> Iterator[procrastinate.App]:
+    """Bind :data:`app` to ``database_url`` for the block; open it before use.
+
+    The app object itself is rebound (not copied) because its tasks, periodic ones
+    included, defer through the app they were declared on.
+    """
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_conninfo(database_url), min_size=1, max_size=max_connections
     )
-    return app.with_connector(connector)
+    with app.replace_connector(connector) as bound:
+        yield bound
 
 
 def resources_of(context: procrastinate.JobContext) -> Resources:

@@ -2,12 +2,17 @@
 
 procrastinate's own ``defer_async`` uses its connection pool, so the job would exist
 even if the business change that caused it rolled back. Deferring through the
-caller's SQLAlchemy session instead calls procrastinate's SQL entry point
-``procrastinate_defer_jobs_v1`` in the same transaction: the job becomes visible to
-workers when, and only when, that transaction commits (an outbox without the extra
-table). Usage inside a service::
+caller's SQLAlchemy session instead writes the job row in the same transaction: the
+job becomes visible to workers (procrastinate's insert trigger sends the NOTIFY
+that wakes them) when, and only when, that transaction commits. Usage inside a
+service::
 
     await defer_job(session, "kongflow.index_endpoint", {"endpoint_index_id": index.id})
+
+The row is written with a plain ``INSERT`` (procrastinate's table is pinned with the
+library version) so that a job key can be honoured in one statement: with
+``queueing_lock``, at most one waiting job carries that key; ``replace=True``
+rewrites a waiting one (new arguments and time), otherwise the existing one stays.
 """
 
 import json
@@ -19,11 +24,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 DEFAULT_QUEUE = "default"
 
-_DEFER_SQL = text(
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
-    "CAST(:queue AS varchar), CAST(:task_name AS varchar), CAST(:priority AS integer), "
-    "CAST(:lock AS text), CAST(:queueing_lock AS text), CAST(:args AS jsonb), "
-    "CAST(:scheduled_at AS timestamptz))::procrastinate_job_to_defer_v1])) AS id"
+_INSERT = (
+    "INSERT INTO procrastinate_jobs "
+    "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
+    "VALUES (:queue, :task_name, :priority, :lock, :queueing_lock, CAST(:args AS jsonb), "
+    ":scheduled_at) "
+)
+_DEFER = text(_INSERT + "RETURNING id")
+_DEFER_KEYED = text(
+    _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING RETURNING id"
+)
+_REPLACE_WAITING = text(
+    "UPDATE procrastinate_jobs SET args = CAST(:args AS jsonb), scheduled_at = :scheduled_at, "
+    "priority = :priority, lock = :lock "
+    "WHERE queueing_lock = :queueing_lock AND status = 'todo' RETURNING id"
+)
+_WAITING = text(
+    "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :queueing_lock AND status = 'todo'"
+)
+_CANCEL_WAITING = text(
+    "DELETE FROM procrastinate_jobs WHERE queueing_lock = :queueing_lock AND status = 'todo'"
 )
 
 
@@ -36,24 +56,38 @@ async def defer_job(
     priority: int = 0,
     lock: str | None = None,
     queueing_lock: str | None = None,
+    replace: bool = False,
     scheduled_at: datetime | None = None,
 ) -> int:
     """Queue ``task_name(**args)`` as part of ``session``'s open transaction.
 
-    ``lock`` serialises jobs sharing it; ``queueing_lock`` allows one waiting job per
-    value (a second defer raises ``IntegrityError``, which callers treat as "already
-    queued"). Returns the procrastinate job id.
+    ``lock`` serialises jobs sharing it (one runs at a time, in order). With
+    ``queueing_lock`` an already waiting job of that key is kept (or, with
+    ``replace``, updated) instead of adding a second. Returns the job id.
     """
-    result = await session.execute(
-        _DEFER_SQL,
-        {
-            "queue": queue,
-            "task_name": task_name,
-            "priority": priority,
-            "lock": lock,
-            "queueing_lock": queueing_lock,
-            "args": json.dumps(args),
-            "scheduled_at": scheduled_at,
-        },
-    )
-    return int(result.scalar_one())
+    params = {
+        "queue": queue,
+        "task_name": task_name,
+        "priority": priority,
+        "lock": lock,
+        "queueing_lock": queueing_lock,
+        "args": json.dumps(args),
+        "scheduled_at": scheduled_at,
+    }
+    if queueing_lock is None:
+        return int((await session.execute(_DEFER, params)).scalar_one())
+    if replace:
+        replaced = (await session.execute(_REPLACE_WAITING, params)).scalar_one_or_none()
+        if replaced is not None:
+            return int(replaced)
+    inserted = (await session.execute(_DEFER_KEYED, params)).scalar_one_or_none()
+    if inserted is not None:
+        return int(inserted)
+    # Another transaction holds a waiting job of this key: it stands for ours.
+    return int((await session.execute(_WAITING, params)).scalar_one())
+
+
+async def cancel_waiting_job(session: AsyncSession, queueing_lock: str) -> int:
+    """Remove the waiting (not yet started) job of ``queueing_lock``; returns how many."""
+    result = await session.execute(_CANCEL_WAITING, {"queueing_lock": queueing_lock})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -5,17 +5,47 @@ from datetime import UTC, datetime
 
 import procrastinate
 
-from kongflow.services.endpoints.create_endpoint import INDEX_TASK
 from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_index
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
+from kongflow.services.events.ingest_event import deliver_scheduled_event
+from kongflow.services.runs.perform_run_execution import perform_run_execution
+from kongflow.services.tasks.resume_task import resume_task
 from kongflow.worker.app import app, resources_of
+from kongflow.worker.names import DELIVER_EVENT, EXECUTE_RUN, INDEX_ENDPOINT, RESUME_TASK
+
+# A job that crashed (database error, worker killed) is tried again; the services
+# are written so that a second run of the same job does no harm.
+_CRASH_RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
 
 
-@app.task(name=INDEX_TASK, pass_context=True, retry=2)
+@app.task(name=INDEX_ENDPOINT, pass_context=True, retry=2)
 async def index_endpoint(context: procrastinate.JobContext, endpoint_index_id: str) -> None:
     """Fetch and apply an endpoint's catalogue (see PerformEndpointIndex)."""
     await perform_endpoint_index(resources_of(context), endpoint_index_id)
+
+
+@app.task(name=DELIVER_EVENT, pass_context=True, retry=_CRASH_RETRY)
+async def deliver_event(context: procrastinate.JobContext, event_record_id: str) -> None:
+    """An event sent for later is due: deliver it (see IngestEvent)."""
+    async with resources_of(context).database.transaction() as session:
+        await deliver_scheduled_event(session, event_record_id)
+
+
+@app.task(name=EXECUTE_RUN, pass_context=True, retry=_CRASH_RETRY)
+async def execute_run(context: procrastinate.JobContext, run_id: str) -> None:
+    """One EXECUTE_JOB call for a run (see PerformRunExecution)."""
+    await perform_run_execution(resources_of(context), run_id)
+
+
+@app.task(name=RESUME_TASK, pass_context=True, retry=_CRASH_RETRY)
+async def resume_task_then_execute(context: procrastinate.JobContext, task_id: str) -> None:
+    """A task the run waited for is due: advance it, then execute the run in this job."""
+    resources = resources_of(context)
+    async with resources.database.transaction() as session:
+        run_id = await resume_task(session, task_id)
+    if run_id is not None:
+        await perform_run_execution(resources, run_id)
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="reindex_deployed_endpoints")
@@ -32,3 +62,16 @@ async def purge_indexes(context: procrastinate.JobContext, timestamp: int) -> No
     """Hourly: delete index records older than a week."""
     async with resources_of(context).database.transaction() as session:
         await purge_endpoint_indexes(session, now=datetime.fromtimestamp(timestamp, UTC))
+
+
+# Callback tasks (io.waitForRequest & co.): appended here by the tasks feature.
+from kongflow.services.tasks.task_callback import time_out_task_callback  # noqa: E402
+from kongflow.worker.names import TASK_CALLBACK_TIMEOUT  # noqa: E402
+
+
+@app.task(name=TASK_CALLBACK_TIMEOUT, pass_context=True, retry=_CRASH_RETRY)
+async def task_callback_timeout(context: procrastinate.JobContext, task_id: str) -> None:
+    """Nobody called a callback task's URL in time: error the task and resume its run
+    (a no-op when the callback arrived first; see task_callback)."""
+    async with resources_of(context).database.transaction() as session:
+        await time_out_task_callback(session, task_id)

@@ -54,3 +54,11 @@ async def test_concurrent_first_starts_create_one_tenancy(
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Organization)) == 1
         assert await session.scalar(select(func.count()).select_from(Environment)) == 3
+
+
+async def test_environment_shortcodes_are_distinct(db: Database, instance_key: InstanceKey) -> None:
+    await ensure_bootstrapped(db, instance_key)
+    async with db.transaction() as session:
+        codes = list(await session.scalars(select(Environment.shortcode)))
+    assert len(set(codes)) == 3
+    assert all(len(code.split("-")) == 2 for code in codes)

@@ -32,38 +32,12 @@ class PendingRoute:
 
 
 PENDING_ROUTES: tuple[PendingRoute, ...] = (
-    PendingRoute(("POST",), "/api/v1/events", Auth.SECRET_KEY, "event ingestion"),
-    PendingRoute(("POST",), "/api/v1/events/bulk", Auth.SECRET_KEY, "event ingestion"),
-    PendingRoute(("GET",), "/api/v1/events/{event_id}", Auth.ANY_KEY, "events"),
-    PendingRoute(("GET",), "/api/v2/events/{event_id}", Auth.ANY_KEY, "events"),
-    PendingRoute(("POST",), "/api/v1/events/{event_id}/cancel", Auth.SECRET_KEY, "events"),
-    PendingRoute(("POST",), "/api/v1/events/{event_id}/cancel-runs", Auth.SECRET_KEY, "events"),
     PendingRoute(("POST",), "/api/v1/jobs/{job_slug}/invoke", Auth.SECRET_KEY, "job invocation"),
     PendingRoute(("GET",), "/api/v1/jobs/{job_slug}/runs", Auth.SECRET_KEY, "runs"),
     PendingRoute(("POST",), "/api/v1/jobs/{job_slug}/cancel-runs", Auth.SECRET_KEY, "runs"),
     PendingRoute(("GET",), "/api/v1/runs/{run_id}", Auth.ANY_KEY, "runs"),
     PendingRoute(("GET",), "/api/v2/runs/{run_id}", Auth.ANY_KEY, "runs"),
     PendingRoute(("POST",), "/api/v1/runs/{run_id}/cancel", Auth.SECRET_KEY, "runs"),
-    PendingRoute(("POST",), "/api/v1/runs/{run_id}/tasks", Auth.SECRET_KEY, "tasks"),
-    PendingRoute(
-        ("POST",), "/api/v1/runs/{run_id}/tasks/{task_id}/complete", Auth.SECRET_KEY, "tasks"
-    ),
-    PendingRoute(("POST",), "/api/v1/runs/{run_id}/tasks/{task_id}/fail", Auth.SECRET_KEY, "tasks"),
-    PendingRoute(
-        ("POST",), "/api/v1/tasks/{task_id}/callback/{secret}", Auth.NONE, "task callbacks"
-    ),
-    PendingRoute(
-        ("POST",),
-        "/api/v1/runs/{run_id}/tasks/{task_id}/callback/{secret}",
-        Auth.NONE,
-        "task callbacks",
-    ),
-    PendingRoute(
-        ("PUT", "POST"), "/api/v1/runs/{run_id}/statuses/{status_id}", Auth.SECRET_KEY, "statuses"
-    ),
-    PendingRoute(("GET",), "/api/v1/runs/{run_id}/statuses", Auth.ANY_KEY, "statuses"),
-    PendingRoute(("GET",), "/api/v2/runs/{run_id}/statuses", Auth.ANY_KEY, "statuses"),
-    PendingRoute(("POST",), "/api/v1/runs/{run_id}/logs", Auth.SECRET_KEY, "run logs"),
     PendingRoute(
         ("POST",), "/api/v1/event-dispatchers/ephemeral", Auth.SECRET_KEY, "io.waitForEvent"
     ),
@@ -121,9 +95,6 @@ PENDING_ROUTES: tuple[PendingRoute, ...] = (
         "/api/v1/accounts/{account_id}/connections/{client_slug}",
         Auth.SECRET_KEY,
         "integrations",
-    ),
-    PendingRoute(
-        ("GET", "HEAD", "PUT", "DELETE"), "/api/v1/store/{key}", Auth.SECRET_KEY, "key-value store"
     ),
 )
 

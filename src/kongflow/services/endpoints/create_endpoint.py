@@ -25,8 +25,8 @@ from kongflow.services.endpoints.endpoint_api import (
     EndpointVersions,
 )
 from kongflow.worker.defer import defer_job
+from kongflow.worker.names import INDEX_ENDPOINT
 
-INDEX_TASK = "index_endpoint"
 _HOOK_ALPHABET = "".join(c for c in string.digits + string.ascii_lowercase if c != "w")
 
 
@@ -113,5 +113,5 @@ async def queue_endpoint_index(
     session.add(index)
     await session.flush()
     if defer:
-        await defer_job(session, INDEX_TASK, {"endpoint_index_id": index.id})
+        await defer_job(session, INDEX_ENDPOINT, {"endpoint_index_id": index.id})
     return index

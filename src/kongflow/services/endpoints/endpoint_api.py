@@ -120,12 +120,14 @@ def parse_answer(model: type[ModelT], body: Any, action: str) -> ModelT:
 
 
 @dataclass(frozen=True)
-class _Raw:
-    """An endpoint's answer, read completely (bounded by MAX_RESPONSE_BYTES)."""
+class RawAnswer:
+    """An endpoint's answer, read completely (bounded by MAX_RESPONSE_BYTES), with how
+    long the endpoint took to give it."""
 
     status_code: int
     headers: httpx.Headers
     content: bytes
+    elapsed_ms: float
 
     @property
     def text(self) -> str:
@@ -161,7 +163,7 @@ class EndpointApi:
         headers: Mapping[str, str] | None = None,
         http_timeout: httpx.Timeout | float | None = None,
         url: str | None = None,
-    ) -> _Raw:
+    ) -> RawAnswer:
         request_headers = {
             "x-trigger-api-key": self.api_key,
             "x-trigger-action": action,
@@ -174,6 +176,7 @@ class EndpointApi:
             content = json.dumps(json_body).encode()
             request_headers["content-type"] = "application/json"
         target = url or self.url
+        started = time.perf_counter()
         try:
             request = self.http.build_request(
                 "POST",
@@ -203,10 +206,11 @@ class EndpointApi:
             raise EndpointUnreachable(
                 f"Could not connect to endpoint {target}: {type(exc).__name__}: {exc}"
             ) from exc
-        return _Raw(response.status_code, response.headers, bytes(body))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return RawAnswer(response.status_code, response.headers, bytes(body), elapsed_ms)
 
     @staticmethod
-    def _json(response: _Raw, action: str) -> Any:
+    def _json(response: RawAnswer, action: str) -> Any:
         try:
             return response.json()
         except ValueError as exc:
@@ -217,7 +221,7 @@ class EndpointApi:
                 raw=_snippet(response.text),
             ) from exc
 
-    def _check(self, response: _Raw, action: str) -> Any:
+    def _check(self, response: RawAnswer, action: str) -> Any:
         """The JSON body of a 2xx answer; typed errors otherwise."""
         if response.status_code == 401:
             raise EndpointUnauthorized(
@@ -245,15 +249,12 @@ class EndpointApi:
         http_timeout: httpx.Timeout | float | None = None,
     ) -> EndpointAnswer:
         """Send ``action`` and return the 2xx JSON answer (typed errors otherwise)."""
-        started = time.perf_counter()
         response = await self._post(
             action, json_body=json_body, content=content, headers=headers, http_timeout=http_timeout
         )
         body = self._check(response, action)
         return EndpointAnswer(
-            body=body,
-            versions=_versions(response),
-            elapsed_ms=(time.perf_counter() - started) * 1000,
+            body=body, versions=_versions(response), elapsed_ms=response.elapsed_ms
         )
 
     async def ping(self, endpoint_id: str) -> tuple[Pong, EndpointVersions]:
@@ -280,9 +281,11 @@ class EndpointApi:
             return IndexAnswer(index=index, versions=_versions(response), url=url)
         raise EndpointBadResponse(f"The endpoint redirected more than {MAX_REDIRECTS} times.")
 
-    async def execute_job(self, body: Mapping[str, Any], *, timeout_ms: int) -> EndpointAnswer:
-        """EXECUTE_JOB: run (a chunk of) a job; the answer's ``status`` says what next."""
-        return await self.call(
+    async def execute_job(self, body: Mapping[str, Any], *, timeout_ms: int) -> RawAnswer:
+        """EXECUTE_JOB: run (a chunk of) a job. The answer is returned whatever its
+        status, because the run engine reads meaning into error statuses and bodies
+        (only a missing answer raises :class:`EndpointUnreachable`)."""
+        return await self._post(
             "EXECUTE_JOB",
             json_body=body,
             http_timeout=httpx.Timeout(timeout_ms / 1000, connect=CONNECT_TIMEOUT_SECONDS),
@@ -347,14 +350,14 @@ class EndpointApi:
         return await self.call("RUN_NOTIFICATION", json_body=notification)
 
 
-def _versions(response: _Raw) -> EndpointVersions:
+def _versions(response: RawAnswer) -> EndpointVersions:
     return EndpointVersions(
         trigger_version=response.headers.get("trigger-version"),
         sdk_version=response.headers.get("trigger-sdk-version"),
     )
 
 
-def _error_message(response: _Raw) -> str | None:
+def _error_message(response: RawAnswer) -> str | None:
     try:
         body = response.json()
     except ValueError:

@@ -6,15 +6,16 @@ Compared, as each version stored them at registration:
 * the event specification the SDK declared (``event.name``, ``event.source``,
   ``event.filter``, ``event.title``, ``event.icon``, ``event.schema``,
   ``event.properties``…, every key of the stored JSON);
-* the static trigger's ``properties``, ``trigger_link`` and ``trigger_help``;
+* the trigger the SDK declared, key by key (``trigger.type``, ``trigger.rule`` with its
+  event names, source and payload/context filters, ``trigger.schedule``, ``trigger.id``
+  of a dynamic trigger, ``trigger.title``, ``trigger.properties``, ``trigger.link``,
+  ``trigger.help``). A version registered before triggers were stored has only the
+  static trigger's ``properties``, ``link`` and ``help`` (kept in columns of their
+  own), compared under the same names; its other trigger keys count as absent;
 * the concurrency settings (``concurrency_limit``, ``concurrency_limit_group``) and
   ``preprocess_runs``;
 * the integrations by key (the integration slug each key names) and the examples by
   slug (name, icon, payload).
-
-Not compared: the trigger rule's payload and context filters. They live on the job's
-event dispatcher, one per job and environment, which always holds the latest version's
-rule; versions do not keep their own copy.
 """
 
 import json
@@ -31,8 +32,8 @@ from kongflow.db.orm import (
     JobIntegration,
     JobVersion,
 )
-from kongflow.errors import NotFound
-from kongflow.services.jobs.read_job import find_job_id
+from kongflow.domain.tenancy import EnvironmentScope
+from kongflow.services.jobs.find_job import find_job, version_not_found
 
 
 @dataclass(frozen=True)
@@ -77,27 +78,21 @@ class VersionDiff:
 
 async def diff_versions(
     session: AsyncSession,
-    *,
-    project_id: str,
-    environment_id: str,
+    scope: EnvironmentScope,
     slug: str,
+    *,
     from_version: str,
     to_version: str,
     include_deleted: bool = False,
 ) -> VersionDiff:
-    """Compare two versions of job ``slug`` in ``environment_id`` (see the module doc for
-    what is compared).
+    """Compare two versions of job ``slug`` in ``scope``'s environment (see the module
+    doc for what is compared).
 
-    Four queries. Raises NotFound(job_not_found) when the job is not visible in the
-    environment, NotFound(version_not_found) when either version does not exist there.
+    Four queries: the job, both versions, their integrations, their examples. Raises
+    NotFound(job_not_found) when the job is not visible in the environment and
+    NotFound(version_not_found) when either version does not exist there.
     """
-    job_id = await find_job_id(
-        session,
-        project_id=project_id,
-        environment_id=environment_id,
-        slug=slug,
-        include_deleted=include_deleted,
-    )
+    job = (await find_job(session, scope, slug, include_deleted=include_deleted)).job
     rows = await session.execute(
         select(JobVersion, ConcurrencyLimitGroup.name)
         .outerjoin(
@@ -105,19 +100,15 @@ async def diff_versions(
             ConcurrencyLimitGroup.id == JobVersion.concurrency_limit_group_id,
         )
         .where(
-            JobVersion.job_id == job_id,
-            JobVersion.environment_id == environment_id,
+            JobVersion.job_id == job.id,
+            JobVersion.environment_id == scope.id,
             JobVersion.version.in_([from_version, to_version]),
         )
     )
     found = {version.version: (version, group) for version, group in rows}
     for wanted in (from_version, to_version):
         if wanted not in found:
-            raise NotFound(
-                f"Job {slug!r} has no version {wanted!r} in this environment.",
-                code="version_not_found",
-                details={"slug": slug, "version": wanted},
-            )
+            raise version_not_found(slug, wanted)
     before, before_group = found[from_version]
     after, after_group = found[to_version]
     version_ids = [before.id, after.id]
@@ -153,11 +144,16 @@ async def diff_versions(
 
 def _declared_fields(version: JobVersion, group: str | None) -> dict[str, Any]:
     """The version's comparable settings as one flat mapping of field name to value."""
+    trigger = version.trigger
+    if trigger is None:  # registered before triggers were stored: only the static extras
+        trigger = {
+            "properties": version.properties,
+            "link": version.trigger_link,
+            "help": version.trigger_help,
+        }
     fields = {f"event.{key}": value for key, value in version.event_specification.items()}
+    fields.update((f"trigger.{key}", value) for key, value in trigger.items())
     fields.update(
-        properties=version.properties,
-        trigger_link=version.trigger_link,
-        trigger_help=version.trigger_help,
         concurrency_limit=version.concurrency_limit,
         concurrency_limit_group=group,
         preprocess_runs=version.preprocess_runs,

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Float, cast, extract, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Job, Run
+from kongflow.db.orm import Run
 from kongflow.domain.enums import RunStatus
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import ValidationFailed
-from kongflow.services.jobs.read_job import job_not_found, visible_job
+from kongflow.services.jobs.find_job import find_job
 
 # Outcomes that count towards the success rate; CANCELED runs were stopped on purpose
 # and unfinished runs have no outcome yet.
@@ -62,66 +63,58 @@ class JobStats:
 
 async def job_stats(
     session: AsyncSession,
-    *,
-    project_id: str,
-    environment_id: str,
+    scope: EnvironmentScope,
     slug: str,
+    *,
     window: timedelta,
     now: datetime,
     include_deleted: bool = False,
 ) -> JobStats:
-    """Statistics of job ``slug``'s runs in ``environment_id`` created within ``window``
-    up to ``now``.
+    """Statistics of job ``slug``'s runs in ``scope``'s environment created within
+    ``window`` up to ``now``.
 
-    Two queries: the job with its last run, then the window's aggregates. Raises
-    NotFound(job_not_found) when the job is not visible in the environment and
-    ValidationFailed when ``window`` is not positive.
+    Two queries: the job, then the window's aggregates together with the last run.
+    Raises ValidationFailed (``invalid_window``) when ``window`` is not positive and
+    NotFound(job_not_found) when the job is not visible in the environment.
     """
     if window <= timedelta(0):
         raise ValidationFailed("The window must be a positive duration.", code="invalid_window")
     window_start = now - window
-
-    last = (
-        select(Run.id, Run.status, Run.created_at)
-        .where(Run.job_id == Job.id, Run.environment_id == environment_id)
-        .order_by(Run.created_at.desc(), Run.id.desc())
-        .limit(1)
-        .lateral("last_run")
-    )
-    found = (
-        await session.execute(
-            select(Job.id, last.c.id, last.c.status, last.c.created_at)
-            .outerjoin(last, true())
-            .where(
-                visible_job(
-                    project_id=project_id,
-                    environment_id=environment_id,
-                    slug=slug,
-                    include_deleted=include_deleted,
-                )
-            )
-        )
-    ).one_or_none()
-    if found is None:
-        raise job_not_found(slug)
-    job_id, last_id, last_status, last_created_at = found
+    job = (await find_job(session, scope, slug, include_deleted=include_deleted)).job
 
     statuses = list(RunStatus)
     aggregates = (
+        select(
+            _duration_percentile_ms(0.5).label("p50"),
+            _duration_percentile_ms(0.95).label("p95"),
+            *(
+                func.count().filter(Run.status == status).label(f"n{index}")
+                for index, status in enumerate(statuses)
+            ),
+        )
+        .where(
+            Run.job_id == job.id,
+            Run.environment_id == scope.id,
+            Run.created_at >= window_start,
+            Run.created_at <= now,
+        )
+        .subquery("window_runs")
+    )
+    last = (
+        select(Run.id, Run.status, Run.created_at)
+        .where(Run.job_id == job.id, Run.environment_id == scope.id)
+        .order_by(Run.created_at.desc(), Run.id.desc())
+        .limit(1)
+        .subquery("last_run")
+    )
+    row = (
         await session.execute(
-            select(
-                _duration_percentile_ms(0.5),
-                _duration_percentile_ms(0.95),
-                *(func.count().filter(Run.status == status) for status in statuses),
-            ).where(
-                Run.job_id == job_id,
-                Run.environment_id == environment_id,
-                Run.created_at >= window_start,
-                Run.created_at <= now,
-            )
+            select(aggregates, last.c.id, last.c.status, last.c.created_at)
+            .select_from(aggregates)
+            .outerjoin(last, true())
         )
     ).one()
-    p50, p95, *counts = aggregates
+    p50, p95, *counts, last_id, last_status, last_created_at = row
     runs_by_status = dict(zip(statuses, (int(count) for count in counts), strict=True))
     finished = sum(runs_by_status[status] for status in FINISHED_STATUSES)
     return JobStats(

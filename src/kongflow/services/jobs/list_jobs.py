@@ -7,26 +7,19 @@ version in that environment: the version the ``latest`` alias names (registratio
 it on the newest active version), or, should the alias be missing, the version
 registered most recently.
 
-Trigger type. Job versions do not store which kind of trigger the SDK declared, so it is
-derived, in SQL so that it can be filtered on while paging:
+The trigger is read from the latest version's stored ``trigger``, the wire form the SDK
+declared (``{"type": "static" | "scheduled" | "dynamic" | "invoke", ...}``), so the
+trigger type is exact. Versions registered before kongflow stored it (``trigger`` NULL)
+have no known type: ``None``, and no trigger-type filter matches them.
 
-* ``static`` / ``scheduled``: registration points the job's event dispatcher at the
-  latest version and enables it only for these two kinds, ``manual`` (with the event
-  ``dev.trigger.scheduled``) for schedules. So when the dispatcher names the latest
-  version and is enabled, or is disabled only because that version is disabled,
-  ``manual`` tells the two apart.
-* ``invoke`` / ``dynamic``: registration disables the dispatcher (if one is left from an
-  earlier kind) and creates none. Of these, ``invoke`` is recognised by the event the
-  SDK's ``invokeTrigger`` always declares (name ``invoke``, source ``trigger.dev``);
-  any other job without a live dispatcher is ``dynamic``.
-
-Known blind spot: if one version string is re-registered with a dynamic or invoke
-trigger after being static or scheduled, and then disabled, it is reported with its
-former kind, because nothing kept per version tells them apart. Storing the declared
-trigger type on ``job_versions`` would remove the guesswork.
-
-A job's event names are its dispatcher's when the dispatcher serves the latest version
-(the rule above), and empty otherwise.
+A job's event names come from the same trigger: the rule's ``event`` (a string or a
+list) for a static trigger, ``dev.trigger.scheduled`` for a scheduled one, none for
+the others. The ``event_name`` filter tests that same stored trigger, not the event
+dispatcher's GIN-indexed ``event`` array. The query walks the project's jobs in slug
+order, a page at a time, and fetches each one's latest version anyway, so the test
+costs no extra lookup; the dispatcher's index would pay off only for a rare event
+among very many jobs, and would need an extra join and a check that the dispatcher
+serves the latest version to agree with the names shown.
 """
 
 import base64
@@ -34,45 +27,46 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import LateralFromClause
 
-from kongflow.db.orm import (
-    EventDispatcher,
-    Integration,
-    Job,
-    JobAlias,
-    JobIntegration,
-    JobVersion,
-)
+from kongflow.db.orm import Integration, Job, JobAlias, JobIntegration, JobVersion
 from kongflow.domain.enums import JobVersionStatus
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import InvalidRequest, ValidationFailed
-from kongflow.services.jobs.register_job import LATEST
+from kongflow.services.jobs.find_job import LATEST
+from kongflow.services.jobs.route_triggers import SCHEDULED_EVENT
 
 MAX_PAGE_SIZE = 100
-INVOKE_EVENT = "invoke"
-INVOKE_SOURCE = "trigger.dev"
 
 
 class TriggerType(StrEnum):
-    """How runs of a job get started, as derived from its latest version (see module doc)."""
+    """How runs of a job get started: the ``type`` of the trigger its version declared."""
 
     STATIC = "static"
     SCHEDULED = "scheduled"
     DYNAMIC = "dynamic"
     INVOKE = "invoke"
+
+
+def trigger_type_of(trigger: dict[str, Any] | None) -> TriggerType | None:
+    """The type of a stored trigger; None for a version registered before it was kept."""
+    return None if trigger is None else TriggerType(trigger["type"])
+
+
+def event_names_of(trigger: dict[str, Any] | None) -> tuple[str, ...]:
+    """The event names a stored trigger listens to (see the module doc)."""
+    kind = trigger_type_of(trigger)
+    if kind is TriggerType.SCHEDULED:
+        return (SCHEDULED_EVENT,)
+    if kind is not TriggerType.STATIC or trigger is None:
+        return ()
+    event = trigger["rule"]["event"]
+    return (event,) if isinstance(event, str) else tuple(event)
 
 
 @dataclass(frozen=True)
@@ -83,7 +77,7 @@ class JobFilters:
     """Case-insensitive substring of the job's slug or title."""
     trigger_type: TriggerType | None = None
     event_name: str | None = None
-    """An event name the job's dispatcher routes to the latest version."""
+    """An event name the latest version's trigger listens to (see the module doc)."""
     enabled: bool | None = None
     """True: the latest version is ACTIVE; false: it is DISABLED."""
     integration: str | None = None
@@ -93,14 +87,15 @@ class JobFilters:
 
 @dataclass(frozen=True)
 class JobSummary:
-    """One line of the jobs list."""
+    """One line of the jobs list. ``trigger_type`` is None when the latest version was
+    registered before triggers were stored."""
 
     slug: str
     title: str
     internal: bool
     latest_version: str
     latest_version_status: JobVersionStatus
-    trigger_type: TriggerType
+    trigger_type: TriggerType | None
     event_names: tuple[str, ...]
     enabled: bool
     integration_slugs: tuple[str, ...]
@@ -117,19 +112,11 @@ class JobPage:
     next_cursor: str | None
 
 
-def latest_version_of_job(environment_id: str) -> LateralFromClause:
+def _latest_version(environment_id: str) -> LateralFromClause:
     """A LATERAL subquery, correlated to ``Job``, yielding the job's latest version in
-    ``environment_id`` (columns ``id``, ``version``, ``status``, ``event_specification``).
-
-    Inner-joined, it also keeps only jobs with a version in the environment.
-    """
+    the environment; inner-joined, it also drops jobs without a version there."""
     return (
-        select(
-            JobVersion.id,
-            JobVersion.version,
-            JobVersion.status,
-            JobVersion.event_specification,
-        )
+        select(JobVersion.id, JobVersion.version, JobVersion.status, JobVersion.trigger)
         .outerjoin(JobAlias, and_(JobAlias.version_id == JobVersion.id, JobAlias.name == LATEST))
         .where(JobVersion.job_id == Job.id, JobVersion.environment_id == environment_id)
         .order_by(JobAlias.id.is_(None), JobVersion.created_at.desc(), JobVersion.id.desc())
@@ -138,42 +125,22 @@ def latest_version_of_job(environment_id: str) -> LateralFromClause:
     )
 
 
-def dispatcher_of_job(environment_id: str) -> ColumnElement[bool]:
-    """The join condition from ``Job`` to its event dispatcher in ``environment_id``."""
-    return and_(
-        EventDispatcher.dispatchable_id == Job.id,
-        EventDispatcher.environment_id == environment_id,
-    )
+def _listens_to(trigger: ColumnElement[Any], event_name: str) -> ColumnElement[bool]:
+    """SQL twin of :func:`event_names_of`: the stored trigger listens to ``event_name``.
 
-
-def dispatcher_serves(latest: LateralFromClause) -> ColumnElement[bool]:
-    """True when the (outer-joined) dispatcher routes events to the latest version.
-
-    NULL when the job has no dispatcher, which SQL treats as false.
+    JSONB containment of a string matches the rule's ``event`` whether it is that
+    string or a list holding it.
     """
-    return and_(
-        EventDispatcher.dispatchable.op("->>")(literal("id")) == latest.c.id,
-        or_(EventDispatcher.enabled, latest.c.status == JobVersionStatus.DISABLED),
+    static = and_(
+        trigger["type"].astext == TriggerType.STATIC.value,
+        trigger[("rule", "event")].contains(literal(event_name, JSONB)),
     )
-
-
-def trigger_type_of(latest: LateralFromClause) -> ColumnElement[str]:
-    """The job's trigger type as SQL (one ``TriggerType`` value), per the module doc."""
-    specification = latest.c.event_specification
-    serves = dispatcher_serves(latest)
-    return case(
-        (and_(serves, EventDispatcher.manual), TriggerType.SCHEDULED.value),
-        (serves, TriggerType.STATIC.value),
-        (
-            and_(
-                specification.op("->>")(literal("name")) == INVOKE_EVENT,
-                func.coalesce(specification.op("->>")(literal("source")), INVOKE_SOURCE)
-                == INVOKE_SOURCE,
-            ),
-            TriggerType.INVOKE.value,
-        ),
-        else_=TriggerType.DYNAMIC.value,
+    scheduled = (
+        trigger["type"].astext == TriggerType.SCHEDULED.value
+        if event_name == SCHEDULED_EVENT
+        else false()
     )
+    return or_(static, scheduled)
 
 
 def encode_cursor(slug: str) -> str:
@@ -195,18 +162,17 @@ def decode_cursor(cursor: str) -> str:
 
 async def list_jobs(
     session: AsyncSession,
+    scope: EnvironmentScope,
     *,
-    project_id: str,
-    environment_id: str,
     filters: JobFilters,
     cursor: str | None,
     limit: int,
 ) -> JobPage:
-    """One page of the project's jobs that have a version in ``environment_id``, in slug
+    """One page of the jobs that have a version in ``scope``'s environment, in slug
     order, starting after ``cursor`` (from a previous page's ``next_cursor``).
 
-    One query per call. Raises ValidationFailed when ``limit`` is outside 1..100 and
-    InvalidRequest for a malformed cursor.
+    One query per call. Raises ValidationFailed (``invalid_limit``) when ``limit`` is
+    outside 1..100 and InvalidRequest (``invalid_cursor``) for a malformed cursor.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationFailed(
@@ -214,10 +180,8 @@ async def list_jobs(
             code="invalid_limit",
             details=[{"field": "limit", "value": limit}],
         )
-    latest = latest_version_of_job(environment_id)
-    serves = dispatcher_serves(latest)
-    trigger_type = trigger_type_of(latest)
-    event_names = case((serves, EventDispatcher.event))  # NULL when it serves another version
+    latest = _latest_version(scope.id)
+    trigger = latest.c.trigger
     integration_slugs = (
         select(func.array_agg(Integration.slug))
         .join(JobIntegration, JobIntegration.integration_id == Integration.id)
@@ -225,18 +189,10 @@ async def list_jobs(
         .scalar_subquery()
     )
     statement = (
-        select(
-            Job,
-            latest.c.version,
-            latest.c.status,
-            trigger_type,
-            event_names,
-            integration_slugs,
-        )
+        select(Job, latest.c.version, latest.c.status, latest.c.trigger, integration_slugs)
         .select_from(Job)
         .join(latest, true())
-        .outerjoin(EventDispatcher, dispatcher_of_job(environment_id))
-        .where(Job.project_id == project_id)
+        .where(Job.project_id == scope.project_id)
         .order_by(Job.slug)
         .limit(limit + 1)
     )
@@ -252,9 +208,9 @@ async def list_jobs(
             )
         )
     if filters.trigger_type is not None:
-        statement = statement.where(trigger_type == filters.trigger_type.value)
+        statement = statement.where(trigger["type"].astext == filters.trigger_type.value)
     if filters.event_name is not None:
-        statement = statement.where(serves, EventDispatcher.event.contains([filters.event_name]))
+        statement = statement.where(_listens_to(trigger, filters.event_name))
     if filters.enabled is not None:
         wanted = JobVersionStatus.ACTIVE if filters.enabled else JobVersionStatus.DISABLED
         statement = statement.where(latest.c.status == wanted)
@@ -275,15 +231,15 @@ async def list_jobs(
             internal=job.internal,
             latest_version=version,
             latest_version_status=status,
-            trigger_type=TriggerType(kind),
-            event_names=tuple(names or ()),
+            trigger_type=trigger_type_of(declared),
+            event_names=event_names_of(declared),
             enabled=status is JobVersionStatus.ACTIVE,
             integration_slugs=tuple(sorted(set(slugs or ()))),
             created_at=job.created_at,
             updated_at=job.updated_at,
             deleted_at=job.deleted_at,
         )
-        for job, version, status, kind, names, slugs in rows[:limit]
+        for job, version, status, declared, slugs in rows[:limit]
     )
     next_cursor = encode_cursor(items[-1].slug) if len(rows) > limit else None
     return JobPage(items=items, next_cursor=next_cursor)

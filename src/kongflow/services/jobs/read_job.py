@@ -1,18 +1,18 @@
 """ReadJob: everything about one job in one environment, for its dashboard page and the
-management API: its versions, aliases, event dispatcher, schedule, and the integrations
-and example payloads of its latest version.
+management API: its declared trigger, versions, aliases, event dispatcher, schedule, and
+the integrations and example payloads of its latest version.
 
-It also holds the lookup every single-job read shares: a job is visible to a caller
-only within the caller's project, only once the caller's environment has a version of
-it, and, unless asked for, only while it is not deleted. Anything else is "not found",
-so no caller can learn about another project's jobs.
+The job is looked up with :func:`~kongflow.services.jobs.find_job.find_job`, so it is
+visible only within the caller's project, once the caller's environment has a version
+of it, and (unless asked for) while it is not deleted. The latest version follows the
+same rule as the jobs list: the one ``latest`` names, else the one registered last.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, true
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
@@ -27,14 +27,10 @@ from kongflow.db.orm import (
     ScheduleSource,
 )
 from kongflow.domain.enums import IntegrationAuthSource, IntegrationSetupStatus, JobVersionStatus
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.domain.versions import version_sort_key
-from kongflow.errors import NotFound
-from kongflow.services.jobs.list_jobs import (
-    TriggerType,
-    dispatcher_of_job,
-    latest_version_of_job,
-    trigger_type_of,
-)
+from kongflow.services.jobs.find_job import find_job
+from kongflow.services.jobs.list_jobs import TriggerType, event_names_of, trigger_type_of
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,12 @@ class JobEventExample:
 
 @dataclass(frozen=True)
 class JobDetail:
-    """A job as seen from one environment. ``versions`` is newest first (semver order)."""
+    """A job as seen from one environment. ``versions`` is newest first (semver order).
+
+    ``trigger`` is the latest version's trigger as the SDK declared it (wire form);
+    it, and so ``trigger_type``, is None for a version registered before triggers
+    were stored.
+    """
 
     id: str
     slug: str
@@ -120,7 +121,9 @@ class JobDetail:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-    trigger_type: TriggerType
+    trigger: dict[str, Any] | None
+    trigger_type: TriggerType | None
+    event_names: tuple[str, ...]
     latest_version: str
     versions: tuple[JobVersionSummary, ...]
     aliases: tuple[JobAliasTarget, ...]
@@ -130,91 +133,46 @@ class JobDetail:
     examples: tuple[JobEventExample, ...]
 
 
-def job_not_found(slug: str) -> NotFound:
-    """The error for a job the caller cannot see in its environment."""
-    return NotFound(f"Job {slug!r} was not found in this environment.", code="job_not_found")
-
-
-def visible_job(
-    *, project_id: str, environment_id: str, slug: str, include_deleted: bool
-) -> ColumnElement[bool]:
-    """The condition naming job ``slug`` of the project, if the environment has a version
-    of it and (unless ``include_deleted``) it is not deleted."""
-    condition = and_(
-        Job.project_id == project_id,
-        Job.slug == slug,
-        exists().where(JobVersion.job_id == Job.id, JobVersion.environment_id == environment_id),
-    )
-    if not include_deleted:
-        condition = and_(condition, Job.deleted_at.is_(None))
-    return condition
-
-
-async def find_job_id(
-    session: AsyncSession,
-    *,
-    project_id: str,
-    environment_id: str,
-    slug: str,
-    include_deleted: bool = False,
-) -> str:
-    """The id of the job ``slug`` visible in the environment; NotFound(job_not_found)
-    otherwise (see :func:`visible_job`)."""
-    job_id = await session.scalar(
-        select(Job.id).where(
-            visible_job(
-                project_id=project_id,
-                environment_id=environment_id,
-                slug=slug,
-                include_deleted=include_deleted,
-            )
-        )
-    )
-    if job_id is None:
-        raise job_not_found(slug)
-    return job_id
-
-
 async def read_job(
     session: AsyncSession,
-    *,
-    project_id: str,
-    environment_id: str,
+    scope: EnvironmentScope,
     slug: str,
+    *,
     include_deleted: bool = False,
 ) -> JobDetail:
     """Job ``slug`` with its versions, aliases, dispatcher, schedule, and its latest
-    version's integrations and examples, all in ``environment_id``.
+    version's trigger, integrations and examples, all in ``scope``'s environment.
 
-    Five queries. Raises NotFound(job_not_found) for a job of another project, one
-    without a version in the environment, or a deleted one (unless ``include_deleted``).
+    Five queries: the job with its ``latest`` version, the versions with their
+    aliases, the dispatcher with the schedule, the integrations, the examples. Raises
+    NotFound(job_not_found) for a job of another project, one without a version in
+    the environment, or a deleted one (unless ``include_deleted``).
     """
-    latest = latest_version_of_job(environment_id)
-    statement = (
-        select(Job, latest.c.id, trigger_type_of(latest), EventDispatcher, ScheduleSource)
-        .select_from(Job)
-        .join(latest, true())
-        .outerjoin(EventDispatcher, dispatcher_of_job(environment_id))
-        .outerjoin(
-            ScheduleSource,
-            and_(ScheduleSource.key == Job.id, ScheduleSource.environment_id == environment_id),
-        )
-        .where(Job.project_id == project_id, Job.slug == slug)
-    )
-    if not include_deleted:
-        statement = statement.where(Job.deleted_at.is_(None))
-    found = (await session.execute(statement)).one_or_none()
-    if found is None:
-        raise job_not_found(slug)
-    job, latest_id, trigger_type, dispatcher, schedule = found
+    scoped = await find_job(session, scope, slug, include_deleted=include_deleted)
+    job = scoped.job
 
-    version_rows = await session.execute(
-        select(JobVersion, ConcurrencyLimitGroup.name)
-        .outerjoin(
-            ConcurrencyLimitGroup,
-            ConcurrencyLimitGroup.id == JobVersion.concurrency_limit_group_id,
+    alias_names = (
+        select(func.array_agg(JobAlias.name))
+        .where(
+            JobAlias.version_id == JobVersion.id,
+            JobAlias.job_id == job.id,
+            JobAlias.environment_id == scope.id,
         )
-        .where(JobVersion.job_id == job.id, JobVersion.environment_id == environment_id)
+        .scalar_subquery()
+    )
+    version_rows = (
+        await session.execute(
+            select(JobVersion, ConcurrencyLimitGroup.name, alias_names)
+            .outerjoin(
+                ConcurrencyLimitGroup,
+                ConcurrencyLimitGroup.id == JobVersion.concurrency_limit_group_id,
+            )
+            .where(JobVersion.job_id == job.id, JobVersion.environment_id == scope.id)
+        )
+    ).all()
+    latest = scoped.latest or max(
+        (version for version, _, _ in version_rows),
+        key=lambda version: (version.created_at, version.id),
     )
     versions = sorted(
         (
@@ -229,18 +187,39 @@ async def read_job(
                 created_at=version.created_at,
                 updated_at=version.updated_at,
             )
-            for version, group_name in version_rows
+            for version, group_name, _ in version_rows
         ),
         key=lambda summary: version_sort_key(summary.version),
         reverse=True,
     )
     version_names = {summary.id: summary.version for summary in versions}
-
-    aliases = await session.scalars(
-        select(JobAlias)
-        .where(JobAlias.job_id == job.id, JobAlias.environment_id == environment_id)
-        .order_by(JobAlias.name)
+    aliases = sorted(
+        (
+            JobAliasTarget(name=name, version=version.version, version_id=version.id)
+            for version, _, names in version_rows
+            for name in names or ()
+        ),
+        key=lambda alias: alias.name,
     )
+
+    dispatcher, schedule = (
+        await session.execute(
+            select(EventDispatcher, ScheduleSource)
+            .select_from(Job)
+            .outerjoin(
+                EventDispatcher,
+                and_(
+                    EventDispatcher.dispatchable_id == Job.id,
+                    EventDispatcher.environment_id == scope.id,
+                ),
+            )
+            .outerjoin(
+                ScheduleSource,
+                and_(ScheduleSource.key == Job.id, ScheduleSource.environment_id == scope.id),
+            )
+            .where(Job.id == job.id)
+        )
+    ).one()
     integrations = await session.execute(
         select(
             JobIntegration.key,
@@ -249,12 +228,12 @@ async def read_job(
             Integration.setup_status,
         )
         .join(Integration, Integration.id == JobIntegration.integration_id)
-        .where(JobIntegration.version_id == latest_id)
+        .where(JobIntegration.version_id == latest.id)
         .order_by(JobIntegration.key)
     )
     examples = await session.scalars(
         select(EventExample)
-        .where(EventExample.job_version_id == latest_id)
+        .where(EventExample.job_version_id == latest.id)
         .order_by(EventExample.slug)
     )
 
@@ -288,13 +267,12 @@ async def read_job(
         created_at=job.created_at,
         updated_at=job.updated_at,
         deleted_at=job.deleted_at,
-        trigger_type=TriggerType(trigger_type),
-        latest_version=version_names[latest_id],
+        trigger=latest.trigger,
+        trigger_type=trigger_type_of(latest.trigger),
+        event_names=event_names_of(latest.trigger),
+        latest_version=latest.version,
         versions=tuple(versions),
-        aliases=tuple(
-            JobAliasTarget(name=alias.name, version=alias.value, version_id=alias.version_id)
-            for alias in aliases
-        ),
+        aliases=tuple(aliases),
         dispatcher=dispatcher_settings,
         schedule=schedule_state,
         integrations=tuple(

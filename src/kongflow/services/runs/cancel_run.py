@@ -1,32 +1,21 @@
-"""CancelRun: stop a run that has not finished, and the tasks it has open.
+"""CancelRun: stop a run that has not finished.
 
 An execution already in flight is not interrupted: the SDK learns of the
-cancellation from its next task call. A finished run is left as it is.
+cancellation from its next task call and ends with CANCELED. A finished run is left
+as it is (v2 overwrote even a SUCCESS).
 """
 
-from datetime import UTC, datetime
-
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Run, Task
-from kongflow.domain.enums import RunStatus, TaskStatus
+from kongflow.db.orm import Run
+from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import can_transition
-
-OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING)
+from kongflow.services.runs.finish_run import finish_run
 
 
 async def cancel_run(session: AsyncSession, run: Run) -> bool:
     """Cancel ``run``; False when it had already finished."""
     if not can_transition(run.status, RunStatus.CANCELED):
         return False
-    now = datetime.now(UTC)
-    run.status = RunStatus.CANCELED
-    run.completed_at = now
-    await session.execute(
-        update(Task)
-        .where(Task.run_id == run.id, Task.status.in_(OPEN_TASK_STATUSES))
-        .values(status=TaskStatus.CANCELED, completed_at=now)
-    )
-    await session.flush()
+    await finish_run(session, run, RunStatus.CANCELED, run.output)
     return True

@@ -1,13 +1,15 @@
-"""CreateRun: a run of one job version for one event, waiting to be started.
+"""CreateRun: a run of one job version for one event, started in the same transaction.
 
-The run engine (start, execute, resume) picks runs up from here; CreateRun only
-records the run and who wants to hear when it ends (``callbackUrl``).
+Records the run and who wants to hear when it ends (``callbackUrl``), then starts it
+(StartRun: number, credentials, first execution queued), so the run's first
+EXECUTE_JOB is one queue hop away from the event that caused it.
 """
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import EventRecord, Job, JobVersion, Run, RunSubscription
 from kongflow.domain.enums import RunSubscriptionEvent, RunSubscriptionRecipientMethod
+from kongflow.services.runs.start_run import start_run
 
 
 async def create_run(
@@ -18,7 +20,7 @@ async def create_run(
     version: JobVersion,
     callback_url: str | None = None,
 ) -> Run:
-    """Insert a PENDING run of ``version`` for ``event`` (in the version's environment)."""
+    """Insert and start a run of ``version`` for ``event`` (in the version's environment)."""
     run = Run(
         job_id=job.id,
         version_id=version.id,
@@ -45,4 +47,5 @@ async def create_run(
             for outcome in (RunSubscriptionEvent.SUCCESS, RunSubscriptionEvent.FAILURE)
         )
         await session.flush()
+    await start_run(session, run)
     return run

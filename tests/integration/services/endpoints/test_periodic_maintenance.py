@@ -8,9 +8,10 @@ from kongflow.crypto import InstanceKey
 from kongflow.db.orm import EndpointIndex
 from kongflow.db.session import Database
 from kongflow.domain.enums import EndpointIndexSource
-from kongflow.services.endpoints.create_endpoint import INDEX_TASK, queue_endpoint_index
+from kongflow.services.endpoints.create_endpoint import queue_endpoint_index
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
+from kongflow.worker.names import INDEX_ENDPOINT
 from tests.support.jobs import make_endpoint
 from tests.support.tenancy import bootstrap
 
@@ -41,7 +42,7 @@ async def test_only_deployed_endpoints_not_indexed_lately_are_queued(
                         "SELECT args->>'endpoint_index_id' FROM procrastinate_jobs "
                         "WHERE task_name = :t"
                     ),
-                    {"t": INDEX_TASK},
+                    {"t": INDEX_ENDPOINT},
                 )
             )
             .scalars()

@@ -1,26 +1,30 @@
 """JobStats: run counts, success rate and duration percentiles over a window."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import Endpoint, EventRecord, Job, Run
 from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.protocol.index import parse_job
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import NotFound, ValidationFailed
 from kongflow.services.jobs.job_stats import JobStats, LastRun, job_stats
 from kongflow.services.jobs.register_job import JobRegistration, register_job
-from tests.support.jobs import job_metadata, make_endpoint
+from tests.support.jobs import count_queries, job_metadata, make_endpoint, scope_of
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+async def scope(db: Database, endpoint: Endpoint) -> EnvironmentScope:
+    return await scope_of(db)
 
 
 async def _register(
@@ -77,38 +81,22 @@ def _add_run(
 
 async def _stats(
     db: Database,
-    endpoint: Endpoint,
+    scope: EnvironmentScope,
     slug: str = "order-created",
     *,
     window: timedelta = DAY,
     now: datetime = NOW,
+    include_deleted: bool = False,
 ) -> JobStats:
     async with db.transaction() as session:
         return await job_stats(
-            session,
-            project_id=endpoint.project_id,
-            environment_id=endpoint.environment_id,
-            slug=slug,
-            window=window,
-            now=now,
+            session, scope, slug, window=window, now=now, include_deleted=include_deleted
         )
 
 
-@contextmanager
-def _count_queries(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-
-
-async def test_counts_rate_and_percentiles_of_a_known_set(db: Database, endpoint: Endpoint) -> None:
+async def test_counts_rate_and_percentiles_of_a_known_set(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     job = await _register(db, endpoint)
     prod = await make_endpoint(db, "prod")
     prod_job = await _register(db, prod)
@@ -154,8 +142,8 @@ async def test_counts_rate_and_percentiles_of_a_known_set(db: Database, endpoint
             duration_ms=7,
         )
 
-    with _count_queries(db) as statements:
-        stats = await _stats(db, endpoint)
+    with count_queries(db) as statements:
+        stats = await _stats(db, scope)
 
     assert len(statements) == 2
     assert stats.slug == "order-created"
@@ -177,7 +165,9 @@ async def test_counts_rate_and_percentiles_of_a_known_set(db: Database, endpoint
     )
 
 
-async def test_percentiles_keep_sub_millisecond_precision(db: Database, endpoint: Endpoint) -> None:
+async def test_percentiles_keep_sub_millisecond_precision(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     job = await _register(db, endpoint)
     async with db.transaction() as session:
         _add_run(
@@ -192,16 +182,18 @@ async def test_percentiles_keep_sub_millisecond_precision(db: Database, endpoint
             session, job, endpoint, RunStatus.SUCCESS, created_ago=timedelta(hours=2), duration_ms=2
         )
 
-    stats = await _stats(db, endpoint)
+    stats = await _stats(db, scope)
 
     assert stats.p50_duration_ms == 1.75
     assert stats.p95_duration_ms == pytest.approx(1.975)
 
 
-async def test_a_job_without_runs(db: Database, endpoint: Endpoint) -> None:
+async def test_a_job_without_runs(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint)
 
-    stats = await _stats(db, endpoint)
+    stats = await _stats(db, scope)
 
     assert stats.total_runs == 0 and set(stats.runs_by_status.values()) == {0}
     assert len(stats.runs_by_status) == len(RunStatus)
@@ -210,19 +202,21 @@ async def test_a_job_without_runs(db: Database, endpoint: Endpoint) -> None:
     assert stats.last_run is None
 
 
-async def test_no_finished_runs_means_no_success_rate(db: Database, endpoint: Endpoint) -> None:
+async def test_no_finished_runs_means_no_success_rate(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     job = await _register(db, endpoint)
     async with db.transaction() as session:
         _add_run(session, job, endpoint, RunStatus.CANCELED, created_ago=timedelta(hours=1))
         _add_run(session, job, endpoint, RunStatus.QUEUED, created_ago=timedelta(hours=2))
 
-    stats = await _stats(db, endpoint)
+    stats = await _stats(db, scope)
 
     assert stats.total_runs == 2 and stats.success_rate is None
 
 
 async def test_window_moves_with_now_but_last_run_is_of_all_time(
-    db: Database, endpoint: Endpoint
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
 ) -> None:
     job = await _register(db, endpoint)
     async with db.transaction() as session:
@@ -231,33 +225,35 @@ async def test_window_moves_with_now_but_last_run_is_of_all_time(
         )
         _add_run(session, job, endpoint, RunStatus.FAILURE, created_ago=4 * DAY)
 
-    recent = await _stats(db, endpoint)
+    recent = await _stats(db, scope)
     assert recent.total_runs == 0 and recent.p50_duration_ms is None
     assert recent.last_run is not None and recent.last_run.id == old.id
 
-    week = await _stats(db, endpoint, window=7 * DAY)
+    week = await _stats(db, scope, window=7 * DAY)
     assert week.total_runs == 2 and week.success_rate == 0.5
     assert week.p50_duration_ms == 50.0
 
-    then = await _stats(db, endpoint, now=NOW - 3 * DAY)  # the window ends at `now`
+    then = await _stats(db, scope, now=NOW - 3 * DAY)  # the window ends at `now`
     assert then.total_runs == 2
     assert then.runs_by_status[RunStatus.SUCCESS] == 1
 
 
-async def test_runs_of_other_jobs_are_not_counted(db: Database, endpoint: Endpoint) -> None:
+async def test_runs_of_other_jobs_are_not_counted(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     job = await _register(db, endpoint)
     other = await _register(db, endpoint, "other-job")
     async with db.transaction() as session:
         _add_run(session, job, endpoint, RunStatus.SUCCESS, created_ago=timedelta(hours=1))
         _add_run(session, other, endpoint, RunStatus.FAILURE, created_ago=timedelta(hours=1))
 
-    stats = await _stats(db, endpoint)
+    stats = await _stats(db, scope)
 
     assert stats.total_runs == 1 and stats.success_rate == 1.0
 
 
 async def test_unknown_deleted_or_foreign_jobs_are_not_found(
-    db: Database, endpoint: Endpoint
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
 ) -> None:
     prod = await make_endpoint(db, "prod")
     await _register(db, prod, "prod-only")
@@ -267,11 +263,14 @@ async def test_unknown_deleted_or_foreign_jobs_are_not_found(
 
     for slug in ("prod-only", "deleted", "no-such-job"):
         with pytest.raises(NotFound) as error:
-            await _stats(db, endpoint, slug)
+            await _stats(db, scope, slug)
         assert error.value.code == "job_not_found"
+    assert (await _stats(db, scope, "deleted", include_deleted=True)).total_runs == 0
 
 
-async def test_window_must_be_positive(db: Database, endpoint: Endpoint) -> None:
+async def test_window_must_be_positive(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint)
     with pytest.raises(ValidationFailed):
-        await _stats(db, endpoint, window=timedelta(0))
+        await _stats(db, scope, window=timedelta(0))

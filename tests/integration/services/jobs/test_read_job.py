@@ -1,23 +1,39 @@
 """ReadJob: a job's versions, aliases, dispatcher, schedule, integrations and examples in
 one environment, and who may not see it."""
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
-from kongflow.db.orm import Endpoint, Environment, Job, Project
+from kongflow.db.orm import Endpoint, Job, JobAlias, JobVersion
 from kongflow.db.session import Database
 from kongflow.domain.enums import IntegrationAuthSource, IntegrationSetupStatus, JobVersionStatus
 from kongflow.domain.protocol.index import parse_job
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import NotFound
-from kongflow.services.jobs.list_jobs import TriggerType
+from kongflow.services.jobs.list_jobs import JobFilters, TriggerType, list_jobs
 from kongflow.services.jobs.read_job import JobAliasTarget, JobDetail, read_job
 from kongflow.services.jobs.register_job import register_job
-from tests.support.jobs import CRON_TRIGGER, job_metadata, make_endpoint
+from kongflow.services.jobs.rollback_job import rollback_job
+from tests.support.jobs import (
+    CRON_TRIGGER,
+    count_queries,
+    job_metadata,
+    make_endpoint,
+    make_other_project_endpoint,
+    scope_of,
+)
 
 SCHEDULE_EVENT = {"name": "trigger.scheduled", "title": "Cron Schedule", "source": "trigger.dev"}
+INVOKE_EVENT = {"name": "invoke", "title": "Manual Invoke", "source": "trigger.dev"}
+
+
+@pytest.fixture
+async def scope(db: Database, endpoint: Endpoint) -> EnvironmentScope:
+    return await scope_of(db)
 
 
 async def _register(
@@ -29,50 +45,18 @@ async def _register(
 
 async def _read(
     db: Database,
-    endpoint: Endpoint,
+    scope: EnvironmentScope,
     slug: str = "order-created",
     *,
-    project_id: str | None = None,
     include_deleted: bool = False,
 ) -> JobDetail:
     async with db.transaction() as session:
-        return await read_job(
-            session,
-            project_id=project_id or endpoint.project_id,
-            environment_id=endpoint.environment_id,
-            slug=slug,
-            include_deleted=include_deleted,
-        )
+        return await read_job(session, scope, slug, include_deleted=include_deleted)
 
 
-async def _other_project_endpoint(db: Database, organization_id: str) -> Endpoint:
-    async with db.transaction() as session:
-        project = Project(slug="other-project", name="Other", organization_id=organization_id)
-        session.add(project)
-        await session.flush()
-        environment = Environment(
-            slug="dev",
-            api_key_hash="other-hash",
-            api_key_ciphertext="other-ciphertext",
-            pk_api_key="pk_other",
-            shortcode="other",
-            organization_id=organization_id,
-            project_id=project.id,
-        )
-        session.add(environment)
-        await session.flush()
-        endpoint = Endpoint(
-            slug="other-app",
-            url="http://127.0.0.1:9/other-app",
-            environment_id=environment.id,
-            organization_id=organization_id,
-            project_id=project.id,
-        )
-        session.add(endpoint)
-    return endpoint
-
-
-async def test_static_job_in_full(db: Database, endpoint: Endpoint) -> None:
+async def test_static_job_in_full(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     event = job_metadata()["event"]
     event["examples"].append(
         {"id": "big", "name": "Big order", "icon": "cash", "payload": {"n": 9}}
@@ -95,8 +79,10 @@ async def test_static_job_in_full(db: Database, endpoint: Endpoint) -> None:
     )
     await _register(db, endpoint, version="0.8.0")  # an old deployment indexing late
 
-    job = await _read(db, endpoint)
+    with count_queries(db) as statements:
+        job = await _read(db, scope)
 
+    assert len(statements) == 5
     assert (job.slug, job.title, job.internal, job.deleted_at) == (
         "order-created",
         "Job order-created",
@@ -104,6 +90,13 @@ async def test_static_job_in_full(db: Database, endpoint: Endpoint) -> None:
         None,
     )
     assert job.trigger_type is TriggerType.STATIC
+    assert job.trigger is not None and job.trigger["rule"] == {
+        "event": "order.created",
+        "source": "trigger.dev",
+        "payload": {"status": ["paid"]},
+        "context": None,
+    }
+    assert job.event_names == ("order.created",)
     assert job.latest_version == "0.10.0"
     assert [v.version for v in job.versions] == ["0.10.0", "0.9.0", "0.8.0"]  # semver, not text
     newest, middle, _ = job.versions
@@ -131,12 +124,18 @@ async def test_static_job_in_full(db: Database, endpoint: Endpoint) -> None:
     ]
 
 
-async def test_scheduled_job_shows_its_schedule(db: Database, endpoint: Endpoint) -> None:
+async def test_scheduled_job_shows_its_schedule(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint, event=SCHEDULE_EVENT, trigger=CRON_TRIGGER)
 
-    job = await _read(db, endpoint)
+    job = await _read(db, scope)
 
     assert job.trigger_type is TriggerType.SCHEDULED
+    assert job.trigger == CRON_TRIGGER | {
+        "schedule": CRON_TRIGGER["schedule"] | {"accountId": None, "metadata": None}
+    }
+    assert job.event_names == ("dev.trigger.scheduled",)
     assert job.dispatcher is not None and job.dispatcher.manual
     assert job.dispatcher.event == ("dev.trigger.scheduled",)
     assert job.schedule is not None
@@ -147,40 +146,120 @@ async def test_scheduled_job_shows_its_schedule(db: Database, endpoint: Endpoint
 
     await _register(db, endpoint, version="2.0.0")  # now an event trigger
 
-    job = await _read(db, endpoint)
+    job = await _read(db, scope)
     assert job.trigger_type is TriggerType.STATIC
     assert job.schedule is not None and not job.schedule.active
     assert job.schedule.next_event_timestamp is None
 
 
-async def test_invoke_job_has_no_dispatcher(db: Database, endpoint: Endpoint) -> None:
-    invoke_event = {"name": "invoke", "title": "Manual Invoke", "source": "trigger.dev"}
-    await _register(db, endpoint, event=invoke_event, trigger={"type": "invoke"})
+async def test_invoke_and_dynamic_jobs_have_no_dispatcher(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    await _register(db, endpoint, "invoked", event=INVOKE_EVENT, trigger={"type": "invoke"})
+    await _register(db, endpoint, "dynamic", trigger={"type": "dynamic", "id": "dyn"})
 
-    job = await _read(db, endpoint)
+    invoked = await _read(db, scope, "invoked")
+    dynamic = await _read(db, scope, "dynamic")
 
-    assert job.trigger_type is TriggerType.INVOKE
-    assert job.dispatcher is None and job.schedule is None
+    assert invoked.trigger_type is TriggerType.INVOKE and invoked.trigger == {"type": "invoke"}
+    assert dynamic.trigger_type is TriggerType.DYNAMIC
+    assert dynamic.trigger == {"type": "dynamic", "id": "dyn"}
+    for job in (invoked, dynamic):
+        assert job.dispatcher is None and job.schedule is None and job.event_names == ()
 
 
-async def test_disabled_latest_version(db: Database, endpoint: Endpoint) -> None:
+async def test_same_version_re_registered_with_each_trigger_type(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    await _register(db, endpoint)
+    await _register(db, endpoint, trigger={"type": "dynamic", "id": "dyn"})
+    job = await _read(db, scope)
+    assert job.trigger_type is TriggerType.DYNAMIC and job.event_names == ()
+    # the static version's dispatcher is left behind, stopped
+    assert job.dispatcher is not None and not job.dispatcher.enabled
+
+    await _register(db, endpoint, trigger={"type": "dynamic", "id": "dyn"}, enabled=False)
+    job = await _read(db, scope)
+    assert job.trigger_type is TriggerType.DYNAMIC
+    assert job.versions[0].status is JobVersionStatus.DISABLED
+
+    await _register(db, endpoint, event=INVOKE_EVENT, trigger={"type": "invoke"})
+    assert (await _read(db, scope)).trigger_type is TriggerType.INVOKE
+    await _register(db, endpoint, event=SCHEDULE_EVENT, trigger=CRON_TRIGGER)
+    assert (await _read(db, scope)).trigger_type is TriggerType.SCHEDULED
+    await _register(db, endpoint)
+    job = await _read(db, scope)
+    assert job.trigger_type is TriggerType.STATIC and [v.version for v in job.versions] == ["1.0.0"]
+
+
+async def test_a_version_without_a_stored_trigger(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    await _register(db, endpoint)
+    async with db.transaction() as session:  # as registered before migration 0002
+        await session.execute(update(JobVersion).values(trigger=None))
+
+    job = await _read(db, scope)
+
+    assert job.trigger is None and job.trigger_type is None and job.event_names == ()
+    assert job.dispatcher is not None and job.dispatcher.event == ("order.created",)
+
+
+async def test_disabled_latest_version(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint)
     await _register(db, endpoint, enabled=False)
 
-    job = await _read(db, endpoint)
+    job = await _read(db, scope)
 
     assert job.versions[0].status is JobVersionStatus.DISABLED
     assert job.trigger_type is TriggerType.STATIC
     assert job.dispatcher is not None and not job.dispatcher.enabled
 
 
-async def test_each_environment_sees_its_own_versions(db: Database, endpoint: Endpoint) -> None:
+async def test_latest_follows_a_rollback(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    await _register(db, endpoint, version="1.0.0")
+    await _register(db, endpoint, version="2.0.0", trigger={"type": "dynamic", "id": "dyn"})
+    async with db.transaction() as session:
+        await rollback_job(session, scope, "order-created", "1.0.0")
+
+    job = await _read(db, scope)
+
+    assert job.latest_version == "1.0.0" and job.trigger_type is TriggerType.STATIC
+    assert [v.version for v in job.versions] == ["2.0.0", "1.0.0"]
+    assert [(alias.name, alias.version) for alias in job.aliases] == [("latest", "1.0.0")]
+
+
+async def test_without_a_latest_alias_the_last_registered_version_is_latest(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    await _register(db, endpoint, version="2.0.0")
+    await _register(db, endpoint, version="1.0.0", trigger={"type": "invoke"})
+    async with db.transaction() as session:
+        await session.execute(delete(JobAlias))
+
+    job = await _read(db, scope)
+    async with db.transaction() as session:
+        (listed,) = (
+            await list_jobs(session, scope, filters=JobFilters(), cursor=None, limit=10)
+        ).items
+
+    assert (job.latest_version, job.trigger_type, job.aliases) == ("1.0.0", TriggerType.INVOKE, ())
+    assert (listed.latest_version, listed.trigger_type) == ("1.0.0", TriggerType.INVOKE)
+
+
+async def test_each_environment_sees_its_own_versions(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     prod = await make_endpoint(db, "prod")
     await _register(db, endpoint, version="1.0.0")
     await _register(db, prod, version="2.0.0")
 
-    dev_job = await _read(db, endpoint)
-    prod_job = await _read(db, prod)
+    dev_job = await _read(db, scope)
+    prod_job = await _read(db, await scope_of(db, "prod"))
 
     assert dev_job.id == prod_job.id
     assert [v.version for v in dev_job.versions] == ["1.0.0"]
@@ -189,42 +268,49 @@ async def test_each_environment_sees_its_own_versions(db: Database, endpoint: En
 
 
 async def test_job_without_a_version_in_the_environment_is_not_found(
-    db: Database, endpoint: Endpoint
+    db: Database, scope: EnvironmentScope
 ) -> None:
     prod = await make_endpoint(db, "prod")
     await _register(db, prod)
 
     with pytest.raises(NotFound) as error:
-        await _read(db, endpoint)
+        await _read(db, scope)
     assert error.value.code == "job_not_found"
 
 
-async def test_another_projects_job_is_not_found(db: Database, endpoint: Endpoint) -> None:
-    other = await _other_project_endpoint(db, endpoint.organization_id)
+async def test_another_projects_job_is_not_found(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
+    other = await make_other_project_endpoint(db, endpoint.organization_id)
+    other_scope = await scope_of(db, project_id=other.project_id)
     await _register(db, other, "theirs")
 
-    assert (await _read(db, other, "theirs")).slug == "theirs"
+    assert (await _read(db, other_scope, "theirs")).slug == "theirs"
     with pytest.raises(NotFound) as error:
-        await _read(db, endpoint, "theirs")
+        await _read(db, scope, "theirs")
     assert error.value.code == "job_not_found"
     with pytest.raises(NotFound):  # their environment, our project
-        await _read(db, other, "theirs", project_id=endpoint.project_id)
+        await _read(db, dataclasses.replace(other_scope, project_id=scope.project_id), "theirs")
 
 
-async def test_unknown_job_is_not_found(db: Database, endpoint: Endpoint) -> None:
+async def test_unknown_job_is_not_found(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint)
     with pytest.raises(NotFound) as error:
-        await _read(db, endpoint, "no-such-job")
+        await _read(db, scope, "no-such-job")
     assert error.value.code == "job_not_found"
 
 
-async def test_deleted_job_is_found_only_when_asked_for(db: Database, endpoint: Endpoint) -> None:
+async def test_deleted_job_is_found_only_when_asked_for(
+    db: Database, endpoint: Endpoint, scope: EnvironmentScope
+) -> None:
     await _register(db, endpoint)
     deleted_at = datetime(2024, 1, 1, tzinfo=UTC)
     async with db.transaction() as session:
         await session.execute(update(Job).values(deleted_at=deleted_at))
 
     with pytest.raises(NotFound):
-        await _read(db, endpoint)
-    job = await _read(db, endpoint, include_deleted=True)
+        await _read(db, scope)
+    job = await _read(db, scope, include_deleted=True)
     assert job.deleted_at == deleted_at and job.latest_version == "1.0.0"

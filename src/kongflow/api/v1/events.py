@@ -1,0 +1,88 @@
+"""Event routes the SDK calls: send (one or many), read, cancel, cancel its runs."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from kongflow.api.deps import AnyKeyEnvironmentDep, EnvironmentDep, SessionDep
+from kongflow.api.serialize import iso
+from kongflow.db.orm import Run
+from kongflow.domain.protocol.events import SendEventBody, SendEventsBody
+from kongflow.domain.states import public_run_status
+from kongflow.services.events.cancel_event import cancel_event, cancel_event_runs, find_event
+from kongflow.services.events.event_log import api_event_log
+from kongflow.services.events.ingest_event import ingest_event
+
+router = APIRouter(tags=["events"])
+
+
+@router.post("/api/v1/events")
+async def send_event(
+    body: SendEventBody, environment: EnvironmentDep, session: SessionDep
+) -> dict[str, Any]:
+    """Record an event and trigger the jobs listening to it (now or when it is due)."""
+    async with session.begin():
+        event = await ingest_event(session, environment, body.event, body.options)
+        return api_event_log(event)
+
+
+@router.post("/api/v1/events/bulk")
+async def send_events(
+    body: SendEventsBody, environment: EnvironmentDep, session: SessionDep
+) -> list[dict[str, Any]]:
+    """Record several events at once (all or none)."""
+    async with session.begin():
+        return [
+            api_event_log(await ingest_event(session, environment, raw, body.options))
+            for raw in body.events
+        ]
+
+
+async def _event_with_runs(
+    event_id: str, environment: AnyKeyEnvironmentDep, session: SessionDep
+) -> dict[str, Any]:
+    async with session.begin():
+        event = await find_event(session, environment, event_id)
+        runs = await session.scalars(
+            select(Run).where(Run.event_id == event.id).order_by(Run.created_at)
+        )
+        return {
+            "id": event.event_id,
+            "name": event.name,
+            "createdAt": iso(event.created_at),
+            "updatedAt": iso(event.updated_at),
+            "runs": [
+                {
+                    "id": run.id,
+                    "status": public_run_status(run.status),
+                    "startedAt": iso(run.started_at),
+                    "completedAt": iso(run.completed_at),
+                }
+                for run in runs
+            ],
+        }
+
+
+router.add_api_route("/api/v1/events/{event_id}", _event_with_runs, methods=["GET"])
+router.add_api_route("/api/v2/events/{event_id}", _event_with_runs, methods=["GET"])
+
+
+@router.post("/api/v1/events/{event_id}/cancel")
+async def cancel(event_id: str, environment: EnvironmentDep, session: SessionDep) -> dict[str, Any]:
+    """Stop an event that was sent for later from being delivered."""
+    async with session.begin():
+        return api_event_log(await cancel_event(session, environment, event_id))
+
+
+@router.post("/api/v1/events/{event_id}/cancel-runs")
+async def cancel_runs(
+    event_id: str, environment: EnvironmentDep, session: SessionDep
+) -> dict[str, Any]:
+    """Cancel the runs of the event that have not started executing."""
+    async with session.begin():
+        result = await cancel_event_runs(session, environment, event_id)
+    return {
+        "cancelledRunIds": result.cancelled_run_ids,
+        "failedToCancelRunIds": result.failed_to_cancel_run_ids,
+    }

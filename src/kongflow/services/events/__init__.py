@@ -1,0 +1,1 @@
+"""Events: ingestion, delivery to dispatchers, cancellation."""

@@ -1,0 +1,115 @@
+"""The ``EXECUTE_JOB`` body (RunJobBody) for one execution of a run.
+
+What the SDK needs to re-run the job function from the top without repeating work:
+the event, the run and its tenancy, the completed tasks to replay (up to a size
+budget, with a cursor for the rest), the completed noop tasks as a bloom filter, the
+``io.yield`` keys already passed, and the time budget after which it should yield.
+Endpoints older than the 2023-09-29 protocol get the legacy body (all completed
+tasks, nothing else).
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.api.serialize import iso
+from kongflow.db.orm import (
+    Endpoint,
+    Environment,
+    EventRecord,
+    ExternalAccount,
+    Job,
+    JobVersion,
+    Organization,
+    Project,
+    Run,
+    Task,
+)
+from kongflow.domain.enums import TaskStatus
+from kongflow.services.events.event_log import api_event_log
+from kongflow.services.tasks.cached_tasks import (
+    EXECUTION_BUDGET_CHARS,
+    cached_task_json,
+    load_cached_tasks,
+    load_noop_task_set,
+)
+
+LAZY_CACHE_VERSION = "2023-09-29"
+CHUNK_MARGIN_MS = 350
+
+
+def supports_lazy_cache(endpoint_version: str) -> bool:
+    """Whether the endpoint speaks the 2023-09-29 protocol (v2 compared version strings
+    as text; ``unknown`` and ``unversioned`` never qualify)."""
+    return endpoint_version not in ("unknown", "unversioned") and endpoint_version >= (
+        LAZY_CACHE_VERSION
+    )
+
+
+async def build_execution_body(
+    session: AsyncSession,
+    run: Run,
+    *,
+    job: Job,
+    version: JobVersion,
+    event: EventRecord,
+    endpoint: Endpoint,
+    environment: Environment,
+) -> dict[str, Any]:
+    """Assemble RunJobBody for ``run`` as it stands in the database now."""
+    organization = await session.get_one(Organization, run.organization_id)
+    project = await session.get_one(Project, run.project_id)
+    body: dict[str, Any] = {
+        "event": api_event_log(event),
+        "job": {"id": job.slug, "version": version.version},
+        "run": {
+            "id": run.id,
+            "isTest": run.is_test,
+            "startedAt": iso(datetime.now(UTC)),
+            "isRetry": False,
+        },
+        "environment": {
+            "id": environment.id,
+            "slug": environment.slug,
+            "type": environment.type.value,
+        },
+        "organization": {
+            "id": organization.id,
+            "slug": organization.slug,
+            "title": organization.title,
+        },
+        "project": {"id": project.id, "slug": project.slug, "name": project.name},
+        "connections": {},
+    }
+    if run.external_account_id:
+        account = await session.get_one(ExternalAccount, run.external_account_id)
+        body["account"] = {"id": account.identifier, "metadata": account.metadata_}
+    source = event.source_context
+    if isinstance(source, dict) and "id" in source:
+        body["source"] = {"id": source["id"], "metadata": source.get("metadata")}
+
+    if not supports_lazy_cache(endpoint.version):
+        completed = await session.scalars(
+            select(Task)
+            .where(Task.run_id == run.id, Task.status == TaskStatus.COMPLETED)
+            .order_by(Task.id)
+        )
+        body["tasks"] = [cached_task_json(task) for task in completed]
+        return body
+
+    page = await load_cached_tasks(session, run.id, budget=EXECUTION_BUDGET_CHARS)
+    body["tasks"] = page.tasks
+    if page.cursor:
+        body["cachedTaskCursor"] = page.cursor
+    body["noopTasksSet"] = await load_noop_task_set(session, run.id)
+    body["yieldedExecutions"] = list(run.yielded_executions)
+    body["runChunkExecutionLimit"] = endpoint.run_chunk_execution_limit - CHUNK_MARGIN_MS
+    body["autoYieldConfig"] = {
+        "startTaskThreshold": endpoint.start_task_threshold,
+        "beforeExecuteTaskThreshold": endpoint.before_execute_task_threshold,
+        "beforeCompleteTaskThreshold": endpoint.before_complete_task_threshold,
+        "afterCompleteTaskThreshold": endpoint.after_complete_task_threshold,
+    }
+    return body

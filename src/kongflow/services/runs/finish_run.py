@@ -1,0 +1,61 @@
+"""FinishRun: the one way a run reaches a final status.
+
+Success, failure, timeout, cancellation: each sets the status and output, closes
+the tasks left open (CANCELED when the run was cancelled or timed out, ERRORED
+otherwise), drops any waiting execution or concurrency place, and queues the
+completion notifications, all in the caller's transaction.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.db.orm import Run, RunSubscription, Task
+from kongflow.domain.enums import RunStatus, RunSubscriptionStatus, TaskStatus
+from kongflow.domain.states import check_run_transition
+from kongflow.services.runs.concurrency import forget_run
+from kongflow.worker.defer import cancel_waiting_job, defer_job
+from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
+
+OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING)
+
+
+async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output: Any) -> None:
+    """Move ``run`` to the final ``status`` with ``output`` (raises if illegal)."""
+    check_run_transition(run.status, status)
+    now = datetime.now(UTC)
+    run.status = status
+    run.completed_at = now
+    run.output = output
+    run.force_yield_immediately = False
+    closed = (
+        TaskStatus.CANCELED
+        if status in (RunStatus.CANCELED, RunStatus.TIMED_OUT)
+        else TaskStatus.ERRORED
+    )
+    await session.execute(
+        update(Task)
+        .where(Task.run_id == run.id, Task.status.in_(OPEN_TASK_STATUSES))
+        .values(status=closed, completed_at=now)
+    )
+    await cancel_waiting_job(session, f"execute:{run.id}")
+    await forget_run(session, run.id)
+    subscribed = await session.scalar(
+        select(
+            exists().where(
+                RunSubscription.run_id == run.id,
+                RunSubscription.status == RunSubscriptionStatus.ACTIVE,
+                RunSubscription.delivered_at.is_(None),
+            )
+        )
+    )
+    if subscribed:
+        await defer_job(
+            session,
+            DELIVER_RUN_SUBSCRIPTIONS,
+            {"run_id": run.id},
+            queueing_lock=f"notify:{run.id}",
+        )
+    await session.flush()

@@ -1,0 +1,49 @@
+"""Queue the next execution of a run, or the resumption of one of its tasks.
+
+Every job that may execute a run holds the run's procrastinate lock
+(:func:`~kongflow.worker.names.run_lock`), and each run has at most one waiting
+execution job: queueing again only moves that job (earlier time, higher priority),
+as v2's ``job_run:EXECUTE_JOB:<id>`` job key did.
+"""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.worker.defer import defer_job
+from kongflow.worker.names import EXECUTE_RUN, RESUME_TASK, run_lock
+
+INITIAL_PRIORITY = 0
+RESUME_PRIORITY = 1  # procrastinate runs higher priorities first: resumed runs jump ahead
+
+
+async def queue_execution(
+    session: AsyncSession, run_id: str, *, at: datetime | None = None, resume: bool = False
+) -> None:
+    """Execute run ``run_id`` (again) at ``at``, or as soon as a worker is free."""
+    await defer_job(
+        session,
+        EXECUTE_RUN,
+        {"run_id": run_id},
+        lock=run_lock(run_id),
+        queueing_lock=f"execute:{run_id}",
+        replace=True,
+        scheduled_at=at,
+        priority=RESUME_PRIORITY if resume else INITIAL_PRIORITY,
+    )
+
+
+async def queue_task_resume(
+    session: AsyncSession, run_id: str, task_id: str, *, at: datetime | None = None
+) -> None:
+    """Resume task ``task_id`` (a finished wait, a due retry) at ``at``, then execute."""
+    await defer_job(
+        session,
+        RESUME_TASK,
+        {"task_id": task_id},
+        lock=run_lock(run_id),
+        queueing_lock=f"resume:{task_id}",
+        replace=True,
+        scheduled_at=at,
+        priority=RESUME_PRIORITY,
+    )

@@ -1,0 +1,1 @@
+"""The key-value store behind ``io.store``: JSON text under a key, per environment."""

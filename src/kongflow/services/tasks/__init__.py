@@ -1,0 +1,1 @@
+"""Tasks: the cached, idempotent steps of a run (``io.runTask`` and friends)."""

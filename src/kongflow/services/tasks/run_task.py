@@ -1,0 +1,230 @@
+"""RunTask: create-or-get one step of a run (``POST /api/v1/runs/{runId}/tasks``).
+
+A task is keyed by ``(run, idempotencyKey)``. The first call creates it; every later
+call with the same key returns it unchanged — including the fresh ``delayUntil``
+that ``io.wait`` sends on each re-execution (wire protocol pitfall 6). The one
+exception is a CANCELED task, which is re-opened as if new, but only while its run
+has not finished, so a cancelled run keeps answering CANCELED.
+
+Status of a new task (platform spec §6.2):
+
+* CANCELED when the run has finished. v2 did this only for a CANCELED run; kongflow
+  does it for every finished status (SUCCESS, FAILURE, TIMED_OUT…), because CANCELED
+  is the one answer that stops the SDK before it runs the task's side effects, and a
+  finished run takes no new work (``finish_run`` closes open tasks the same way);
+* else WAITING when ``delayUntil`` is in the future or ``callback.enabled``;
+* else COMPLETED when ``noop`` (logs, finished waits);
+* else RUNNING (the SDK runs the body and then calls complete or fail).
+
+A callback task gets an unguessable ``callbackUrl`` ending in a 24-hex-character
+secret, and a timeout job (``callback:<taskId>``) that errors it if nothing is posted
+in time. Background fetch operations (``operation``) are refused for now: the server
+would have to perform the request itself.
+
+Concurrent creates of one key are safe: the insert is ``ON CONFLICT DO NOTHING`` on
+the unique ``(run_id, idempotency_key)``, and the loser reads the winner's row.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.db.orm import Run, RunConnection, Task, TaskAttempt
+from kongflow.domain.enums import TaskAttemptStatus, TaskChildExecutionMode, TaskStatus
+from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
+from kongflow.domain.states import FINISHED_RUN_STATUSES
+from kongflow.domain.tenancy import EnvironmentScope
+from kongflow.errors import ValidationFailed
+from kongflow.ids import new_id
+from kongflow.services.runs.find_run import find_run
+from kongflow.services.tasks.server_task import count_task_attempts
+from kongflow.worker.defer import defer_job
+from kongflow.worker.names import TASK_CALLBACK_TIMEOUT
+
+DEFAULT_STYLE = {"style": "normal"}
+
+
+@dataclass(frozen=True)
+class RunTaskResult:
+    """The task as it is now, its attempt count and the run's ``forceYield`` flag."""
+
+    task: Task
+    attempts: int
+    force_yield: bool
+
+
+def callback_timeout_lock(task_id: str) -> str:
+    """The queueing lock of task ``task_id``'s callback timeout job."""
+    return f"callback:{task_id}"
+
+
+async def run_task(
+    session: AsyncSession,
+    scope: EnvironmentScope,
+    run_id: str,
+    body: RunTaskBody,
+    *,
+    callback_base_url: str,
+) -> RunTaskResult:
+    """Return the task ``body.idempotency_key`` of run ``run_id``, creating it if new.
+
+    ``callback_base_url`` is the server's public base URL, used to build callback
+    URLs. Raises NotFound (``run_not_found``) for a run outside ``scope`` and
+    ValidationFailed (``unsupported_operation``, ``parent_task_not_found``).
+    """
+    run = await find_run(session, scope, run_id)
+    if body.operation is not None:
+        raise ValidationFailed(
+            f"Background fetch operations ({body.operation!r}) are not supported by this "
+            "kongflow server yet; use a regular task to make the request.",
+            code="unsupported_operation",
+        )
+    now = datetime.now(UTC)
+    existing = await _find_task(session, run.id, body.idempotency_key)
+    if existing is not None:
+        return await _existing_task(session, run, existing, body, now, callback_base_url)
+
+    parent_id = await _check_parent(session, run.id, body.parent_id)
+    connection_id = None
+    if body.connection_key is not None:
+        connection_id = await session.scalar(
+            select(RunConnection.id).where(
+                RunConnection.run_id == run.id, RunConnection.key == body.connection_key
+            )
+        )
+    status = _status_for(body, now, run_finished=run.status in FINISHED_RUN_STATUSES)
+    task_id = new_id("task")
+    values = {
+        "id": task_id,
+        "run_id": run.id,
+        "idempotency_key": body.idempotency_key,
+        "display_key": body.display_key,
+        "run_connection_id": connection_id,
+        "parent_id": parent_id,
+        "name": body.name if body.name is not None else "Task",
+        "icon": body.icon,
+        "description": body.description,
+        "status": status,
+        "started_at": now,
+        "completed_at": now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
+        "noop": body.noop,
+        "delay_until": body.delay_until,
+        "params": body.params,
+        "properties": display_properties(body.properties),
+        "redact": body.redact.model_dump(by_alias=True) if body.redact else None,
+        "style": _style(body),
+        "callback_url": (
+            _callback_url(callback_base_url, run.id, task_id) if body.callback_enabled else None
+        ),
+        "child_execution_mode": (
+            TaskChildExecutionMode.PARALLEL if body.parallel else TaskChildExecutionMode.SEQUENTIAL
+        ),
+    }
+    inserted = (
+        await session.scalars(
+            insert(Task)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["run_id", "idempotency_key"])
+            .returning(Task)
+        )
+    ).one_or_none()
+    if inserted is None:  # a concurrent request created it first
+        winner = await _find_task(session, run.id, body.idempotency_key)
+        assert winner is not None
+        return await _existing_task(session, run, winner, body, now, callback_base_url)
+
+    session.add(TaskAttempt(task_id=inserted.id, number=1, status=TaskAttemptStatus.PENDING))
+    if status is TaskStatus.WAITING:
+        await _schedule_callback_timeout(session, inserted, body, now)
+    await session.flush()
+    return RunTaskResult(inserted, 1, run.force_yield_immediately)
+
+
+def _status_for(body: RunTaskBody, now: datetime, *, run_finished: bool) -> TaskStatus:
+    if run_finished:
+        return TaskStatus.CANCELED
+    if (body.delay_until is not None and body.delay_until > now) or body.callback_enabled:
+        return TaskStatus.WAITING
+    if body.noop:
+        return TaskStatus.COMPLETED
+    return TaskStatus.RUNNING
+
+
+def _style(body: RunTaskBody) -> dict[str, str]:
+    if body.style is None:
+        return dict(DEFAULT_STYLE)
+    return body.style.model_dump(by_alias=True, exclude_none=True)
+
+
+def _callback_url(base_url: str, run_id: str, task_id: str) -> str:
+    secret = secrets.token_hex(12)
+    return f"{base_url.rstrip('/')}/api/v1/runs/{run_id}/tasks/{task_id}/callback/{secret}"
+
+
+async def _find_task(session: AsyncSession, run_id: str, idempotency_key: str) -> Task | None:
+    return await session.scalar(
+        select(Task).where(Task.run_id == run_id, Task.idempotency_key == idempotency_key)
+    )
+
+
+async def _check_parent(session: AsyncSession, run_id: str, parent_id: str | None) -> str | None:
+    if parent_id is None:
+        return None
+    found = await session.scalar(select(Task.id).where(Task.id == parent_id, Task.run_id == run_id))
+    if found is None:
+        raise ValidationFailed(
+            f"The parent task {parent_id!r} is not a task of this run.",
+            code="parent_task_not_found",
+        )
+    return parent_id
+
+
+async def _existing_task(
+    session: AsyncSession,
+    run: Run,
+    task: Task,
+    body: RunTaskBody,
+    now: datetime,
+    callback_base_url: str,
+) -> RunTaskResult:
+    """Return ``task`` as it is, re-opening it first if it was CANCELED and the run is
+    still going (platform spec §6.2 step 2)."""
+    if task.status is TaskStatus.CANCELED and run.status not in FINISHED_RUN_STATUSES:
+        await session.refresh(task, with_for_update=True)
+        if task.status is TaskStatus.CANCELED:
+            status = _status_for(body, now, run_finished=False)
+            task.status = status
+            task.started_at = now
+            task.completed_at = now if status is TaskStatus.COMPLETED else None
+            # The status was computed from this request's delay: keep the two consistent.
+            task.delay_until = body.delay_until
+            if body.callback_enabled and task.callback_url is None:
+                task.callback_url = _callback_url(callback_base_url, run.id, task.id)
+            if status is TaskStatus.WAITING:
+                await _schedule_callback_timeout(session, task, body, now)
+            await session.flush()
+    attempts = await count_task_attempts(session, task.id)
+    return RunTaskResult(task, attempts, run.force_yield_immediately)
+
+
+async def _schedule_callback_timeout(
+    session: AsyncSession, task: Task, body: RunTaskBody, now: datetime
+) -> None:
+    """Queue the job that errors a callback task nobody calls back in time."""
+    if body.callback is None or not body.callback.enabled:
+        return
+    timeout = body.callback.timeout_in_seconds
+    if timeout <= 0:
+        return
+    await defer_job(
+        session,
+        TASK_CALLBACK_TIMEOUT,
+        {"task_id": task.id},
+        queueing_lock=callback_timeout_lock(task.id),
+        replace=True,
+        scheduled_at=now + timedelta(seconds=timeout),
+    )

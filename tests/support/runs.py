@@ -1,0 +1,45 @@
+"""Runs to attach things to, while no run-creation API exists: a job registered on an
+endpoint, an event record, and a run of that event created by ``create_run``."""
+
+import uuid
+from typing import Any
+
+from kongflow.db.orm import Endpoint, EventRecord, Run
+from kongflow.db.session import Database
+from kongflow.domain.enums import RunStatus
+from kongflow.domain.protocol.index import parse_job
+from kongflow.services.jobs.register_job import register_job
+from kongflow.services.runs.create_run import create_run
+from tests.support.jobs import job_metadata
+
+
+async def make_run(
+    db: Database,
+    endpoint: Endpoint,
+    job_slug: str = "order-created",
+    *,
+    status: RunStatus = RunStatus.PENDING,
+    output: Any = None,
+) -> Run:
+    """Register job ``job_slug`` on ``endpoint`` and create a run of it in the endpoint's
+    environment, with ``status`` and ``output`` set as given."""
+    async with db.transaction() as session:
+        registration = await register_job(session, endpoint, parse_job(job_metadata(job_slug)))
+        assert registration is not None
+        event = EventRecord(
+            event_id=f"evt-{uuid.uuid4().hex}",
+            name="order.created",
+            payload={"status": "paid"},
+            context={},
+            organization_id=endpoint.organization_id,
+            project_id=endpoint.project_id,
+            environment_id=endpoint.environment_id,
+        )
+        session.add(event)
+        await session.flush()
+        run = await create_run(
+            session, event=event, job=registration.job, version=registration.version
+        )
+        run.status = status
+        run.output = output
+    return run
