@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         "(default http://<host>:<port>).",
     )
     worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    worker_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often a worker says it is alive; one silent for three "
+        "heartbeats is presumed dead and its jobs are run again.",
+    )
     max_request_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="Largest request body the API accepts."
     )

@@ -41,6 +41,7 @@ JOB_IDS = {
     "invoke-job",
     "disabled-job",
     "send-event-job",
+    "slow-job",
 }
 
 

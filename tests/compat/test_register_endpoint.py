@@ -65,7 +65,7 @@ async def test_node_sdk_endpoint_registers_every_job(
 
     index = (await http.get(f"/api/v1/endpointindex/{index_id}", headers=auth)).json()
     assert index["status"] == "SUCCESS", index
-    assert index["stats"]["jobs"] == 6
+    assert index["stats"]["jobs"] == 7
     assert index["stats"]["disabledJobs"] == 1
     assert index["stats"]["failedJobs"] == 0
     assert "jobErrors" not in index
@@ -81,6 +81,7 @@ async def test_node_sdk_endpoint_registers_every_job(
         "interval-job",
         "invoke-job",
         "send-event-job",
+        "slow-job",
     }
     versions = {v.job_id: v for v in await _rows(db, select(JobVersion))}
     assert all(

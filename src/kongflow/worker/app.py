@@ -53,10 +53,13 @@ async def run_worker(
 ) -> None:
     """Run a worker on ``worker_app`` until stopped (or, with ``wait=False``, until the
     queues are empty: that is how tests drive it "once")."""
+    heartbeat = resources.settings.worker_heartbeat_seconds
     await worker_app.run_worker_async(
         concurrency=concurrency,
         wait=wait,
         install_signal_handlers=install_signal_handlers,
         additional_context={"resources": resources},
+        update_heartbeat_interval=heartbeat,
+        stalled_worker_timeout=heartbeat * 3,
         **options,
     )

@@ -9,10 +9,12 @@ from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
 from kongflow.services.events.ingest_event import deliver_scheduled_event
+from kongflow.services.runs.concurrency import wake_all_waiters
 from kongflow.services.runs.perform_run_execution import perform_run_execution
 from kongflow.services.tasks.resume_task import resume_task
 from kongflow.worker.app import app, resources_of
 from kongflow.worker.names import DELIVER_EVENT, EXECUTE_RUN, INDEX_ENDPOINT, RESUME_TASK
+from kongflow.worker.recovery import recover_stalled_jobs
 
 # A job that crashed (database error, worker killed) is tried again; the services
 # are written so that a second run of the same job does no harm.
@@ -48,6 +50,19 @@ async def resume_task_then_execute(context: procrastinate.JobContext, task_id: s
         await perform_run_execution(resources, run_id)
 
 
+@app.periodic(cron="* * * * *", periodic_id="recover")
+@app.task(name="recover", pass_context=True, queueing_lock="recover")
+async def recover(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Every minute: re-queue jobs of dead workers, and let runs waiting for a
+    concurrency place re-check (a safety net for places freed by expiry)."""
+    resources = resources_of(context)
+    await recover_stalled_jobs(
+        context.app, heartbeat_seconds=resources.settings.worker_heartbeat_seconds
+    )
+    async with resources.database.transaction() as session:
+        await wake_all_waiters(session)
+
+
 @app.periodic(cron="*/5 * * * *", periodic_id="reindex_deployed_endpoints")
 @app.task(name="reindex_deployed_endpoints", pass_context=True, queueing_lock="reindex")
 async def reindex_deployed(context: procrastinate.JobContext, timestamp: int) -> None:
@@ -75,3 +90,20 @@ async def task_callback_timeout(context: procrastinate.JobContext, task_id: str)
     (a no-op when the callback arrived first; see task_callback)."""
     async with resources_of(context).database.transaction() as session:
         await time_out_task_callback(session, task_id)
+
+
+# Completion notifications (run subscriptions): appended by the notifications feature.
+from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions  # noqa: E402
+from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS  # noqa: E402
+
+
+@app.task(
+    name=DELIVER_RUN_SUBSCRIPTIONS,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=13, exponential_wait=2),
+)
+async def deliver_run_subscriptions_task(context: procrastinate.JobContext, run_id: str) -> None:
+    """A run finished: notify its webhook and endpoint subscribers (see
+    DeliverRunSubscriptions). An undelivered notification fails the job, so it is
+    retried; the retry skips the subscribers already told."""
+    await deliver_run_subscriptions(resources_of(context), run_id)

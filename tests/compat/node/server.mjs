@@ -141,6 +141,30 @@ client.defineJob({
   },
 });
 
+// How many times the "slow" task body ran, per run id (must stay 1 however often
+// the run is executed).
+const slowBodyRuns = new Map();
+
+// A task that takes a few seconds, so a test can stop the worker while it runs.
+client.defineJob({
+  id: "slow-job",
+  name: "A slow task, then a quick one",
+  version: "1.0.0",
+  trigger: eventTrigger({ name: "slow.run" }),
+  run: async (payload, io, ctx) => {
+    const slow = await io.runTask("slow", async () => {
+      slowBodyRuns.set(ctx.run.id, (slowBodyRuns.get(ctx.run.id) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, payload.ms ?? 3000));
+      return { slept: payload.ms ?? 3000 };
+    });
+    const quick = await io.runTask("quick", async () => ({
+      after: slow.slept,
+      slowBodyRuns: slowBodyRuns.get(ctx.run.id) ?? 0,
+    }));
+    return { slow, quick };
+  },
+});
+
 const app = express();
 // The adapter must come before any body parser: it streams the raw request body.
 app.use(createMiddleware(client, "/api/trigger"));

@@ -1,0 +1,112 @@
+"""The RunNotification body: what a finished run's subscribers are told (platform §5.10).
+
+One shape serves both kinds of subscriber: a ``callbackUrl`` given to invoke gets it
+as a signed webhook, and the job's own endpoint gets it as ``RUN_NOTIFICATION`` (the
+SDK hands it to the job's ``onSuccess`` / ``onFailure``). ``ok`` says which: a
+successful run carries its ``output``; any other final status carries the run's
+output as ``error`` and, when there is one, the task that errored last.
+"""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.api.serialize import iso
+from kongflow.db.orm import (
+    Environment,
+    EventRecord,
+    ExternalAccount,
+    Job,
+    JobVersion,
+    Organization,
+    Project,
+    Run,
+    RunStatusRecord,
+    Task,
+)
+from kongflow.domain.enums import RunStatus, TaskStatus
+from kongflow.services.runs.update_run_status import status_entry
+
+
+async def build_run_notification(session: AsyncSession, run: Run) -> dict[str, Any]:
+    """The RunNotification for ``run`` as it stands in the database now."""
+    job = await session.get_one(Job, run.job_id)
+    version = await session.get_one(JobVersion, run.version_id)
+    environment = await session.get_one(Environment, run.environment_id)
+    organization = await session.get_one(Organization, run.organization_id)
+    project = await session.get_one(Project, run.project_id)
+    event = await session.get_one(EventRecord, run.event_id)
+    statuses = await session.scalars(
+        select(RunStatusRecord)
+        .where(RunStatusRecord.run_id == run.id)
+        .order_by(RunStatusRecord.created_at, RunStatusRecord.id)
+    )
+    ok = run.status == RunStatus.SUCCESS
+    notification: dict[str, Any] = {
+        "ok": ok,
+        "id": run.id,
+        "status": run.status.value,
+        "statuses": [
+            {
+                "key": record.key,
+                **status_entry(record.label, record.state, record.data),
+                "history": record.history or [],
+            }
+            for record in statuses
+        ],
+        "startedAt": iso(run.started_at),
+        "updatedAt": iso(run.updated_at),
+        "completedAt": iso(run.completed_at),
+        "isTest": run.is_test,
+        "executionDurationInMs": run.execution_duration,
+        "executionCount": run.execution_count,
+        "job": {"id": job.slug, "version": version.version},
+        "environment": {
+            "id": environment.id,
+            "slug": environment.slug,
+            "type": environment.type.value,
+        },
+        "organization": {
+            "id": organization.id,
+            "slug": organization.slug,
+            "title": organization.title,
+        },
+        "project": {"id": project.id, "slug": project.slug, "name": project.name},
+        "invocation": {
+            "id": event.event_id,
+            "context": event.context,
+            "timestamp": iso(event.timestamp),
+            "payload": event.payload,
+        },
+    }
+    if run.external_account_id:
+        account = await session.get_one(ExternalAccount, run.external_account_id)
+        notification["account"] = {"id": account.identifier, "metadata": account.metadata_}
+    if ok:
+        notification["output"] = run.output
+        return notification
+    notification["error"] = run.output
+    task = await _last_errored_task(session, run.id)
+    if task is not None:
+        notification["task"] = {
+            # v2 names the task by its idempotency key here, not by its row id.
+            "id": task.idempotency_key,
+            "cacheKey": task.display_key,
+            "status": task.status.value,
+            "name": task.name,
+            "icon": task.icon,
+            "startedAt": iso(task.started_at),
+            "error": task.output,
+            "params": task.params,
+        }
+    return notification
+
+
+async def _last_errored_task(session: AsyncSession, run_id: str) -> Task | None:
+    return await session.scalar(
+        select(Task)
+        .where(Task.run_id == run_id, Task.status == TaskStatus.ERRORED)
+        .order_by(Task.started_at.desc().nulls_last(), Task.created_at.desc(), Task.id.desc())
+        .limit(1)
+    )
