@@ -19,6 +19,7 @@ from rich.table import Table
 
 from kongflow.api.app import create_app
 from kongflow.cli.endpoints import endpoints_app
+from kongflow.cli.events import send_event
 from kongflow.errors import KongflowError
 from kongflow.instance import (
     Instance,
@@ -38,6 +39,7 @@ env_app = typer.Typer(help="Runtime environments and their API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(env_app, name="env")
 app.add_typer(endpoints_app, name="endpoints")
+app.command("send-event")(send_event)
 
 console = Console()
 err_console = Console(stderr=True)
