@@ -9,9 +9,20 @@ from fastapi import FastAPI
 import kongflow
 from kongflow.api import health
 from kongflow.api.errors import install_error_handlers
+from kongflow.api.key_cache import KeyCache
 from kongflow.api.manage import jobs as manage_jobs
 from kongflow.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from kongflow.api.v1 import endpoints, events, logs, pending, statuses, store, tasks, whoami
+from kongflow.api.v1 import (
+    endpoints,
+    events,
+    logs,
+    pending,
+    runs,
+    statuses,
+    store,
+    tasks,
+    whoami,
+)
 from kongflow.resources import Resources
 
 
@@ -23,6 +34,7 @@ def create_app(resources: Resources) -> FastAPI:
         description="Self-hosted background jobs, compatible with the trigger.dev v2 SDK.",
     )
     app.state.resources = resources
+    app.state.key_cache = KeyCache()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=resources.settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -34,6 +46,7 @@ def create_app(resources: Resources) -> FastAPI:
     app.include_router(statuses.router)
     app.include_router(logs.router)
     app.include_router(tasks.router)
+    app.include_router(runs.router)
     app.include_router(pending.build_router())
     app.include_router(manage_jobs.router)
     return app

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kongflow.api.key_cache import KeyCache
 from kongflow.crypto import hash_api_key
 from kongflow.db.orm import Environment
 from kongflow.db.session import Database
@@ -63,19 +64,23 @@ def _bearer_token(request: Request) -> str:
 
 
 async def _resolve(
-    session: AsyncSession, token: str, *, allow_public: bool
+    request: Request, session: AsyncSession, *, allow_public: bool
 ) -> AuthenticatedEnvironment:
+    token = _bearer_token(request)
     public = token.startswith("pk_")
     if public and not allow_public:
         raise Unauthorized(INVALID_KEY_MESSAGE)
+    lookup = token if public else hash_api_key(token)
+    cache: KeyCache[AuthenticatedEnvironment] = request.app.state.key_cache
+    known = cache.get(lookup)
+    if known is not None:
+        return known
     column = Environment.pk_api_key if public else Environment.api_key_hash
     async with session.begin():
-        environment = await session.scalar(
-            select(Environment).where(column == (token if public else hash_api_key(token)))
-        )
+        environment = await session.scalar(select(Environment).where(column == lookup))
     if environment is None:
         raise Unauthorized(INVALID_KEY_MESSAGE)
-    return AuthenticatedEnvironment(
+    resolved = AuthenticatedEnvironment(
         id=environment.id,
         slug=environment.slug,
         type=environment.type,
@@ -83,13 +88,15 @@ async def _resolve(
         organization_id=environment.organization_id,
         public_key=public,
     )
+    cache.put(lookup, resolved)
+    return resolved
 
 
 async def authenticated_environment(
     request: Request, session: SessionDep
 ) -> AuthenticatedEnvironment:
     """Resolve ``Authorization: Bearer <secret key>`` (``tr_…``) to its environment."""
-    return await _resolve(session, _bearer_token(request), allow_public=False)
+    return await _resolve(request, session, allow_public=False)
 
 
 async def environment_from_any_key(
@@ -97,7 +104,7 @@ async def environment_from_any_key(
 ) -> AuthenticatedEnvironment:
     """As :func:`authenticated_environment`, also accepting the public ``pk_…`` key
     (only the few read routes v2 opened to browsers use this)."""
-    return await _resolve(session, _bearer_token(request), allow_public=True)
+    return await _resolve(request, session, allow_public=True)
 
 
 EnvironmentDep = Annotated[AuthenticatedEnvironment, Depends(authenticated_environment)]

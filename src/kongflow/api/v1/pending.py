@@ -32,12 +32,6 @@ class PendingRoute:
 
 
 PENDING_ROUTES: tuple[PendingRoute, ...] = (
-    PendingRoute(("POST",), "/api/v1/jobs/{job_slug}/invoke", Auth.SECRET_KEY, "job invocation"),
-    PendingRoute(("GET",), "/api/v1/jobs/{job_slug}/runs", Auth.SECRET_KEY, "runs"),
-    PendingRoute(("POST",), "/api/v1/jobs/{job_slug}/cancel-runs", Auth.SECRET_KEY, "runs"),
-    PendingRoute(("GET",), "/api/v1/runs/{run_id}", Auth.ANY_KEY, "runs"),
-    PendingRoute(("GET",), "/api/v2/runs/{run_id}", Auth.ANY_KEY, "runs"),
-    PendingRoute(("POST",), "/api/v1/runs/{run_id}/cancel", Auth.SECRET_KEY, "runs"),
     PendingRoute(
         ("POST",), "/api/v1/event-dispatchers/ephemeral", Auth.SECRET_KEY, "io.waitForEvent"
     ),

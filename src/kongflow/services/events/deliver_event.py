@@ -97,8 +97,9 @@ async def deliver_event(session: AsyncSession, event: EventRecord) -> list[Run]:
     for dispatcher in candidates:
         if dispatcher_matches(dispatcher, event):
             runs.extend(await invoke_dispatcher(session, dispatcher, event))
-    event.delivered_at = datetime.now(UTC)
-    await session.flush()
+    if event.delivered_at is None:
+        event.delivered_at = datetime.now(UTC)
+        await session.flush()
     return runs
 
 

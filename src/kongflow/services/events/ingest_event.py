@@ -11,6 +11,7 @@ per matching dispatcher.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -50,7 +51,7 @@ async def ingest_event(
     account_id = None
     if options.account_id:
         account_id = await ensure_external_account(session, scope, options.account_id)
-    values = {
+    values: dict[str, Any] = {
         "id": new_id("evt"),
         "event_id": raw.id or new_ulid(),
         "name": raw.name,
@@ -66,12 +67,32 @@ async def ingest_event(
         "project_id": scope.project_id,
         "internal": internal,
     }
-    inserted = await session.scalar(
+    due = deliver_at <= now
+    values["delivered_at"] = now if due else None  # delivered below, in this transaction
+    event: EventRecord | None = await session.scalar(
         insert(EventRecord)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["event_id", "environment_id"])
-        .returning(EventRecord.id)
+        .returning(EventRecord)
     )
+    if event is None:
+        return await _resend(session, scope, raw, values, deliver_at, now)
+    if due:
+        await deliver_event(session, event)
+    else:
+        await _schedule_delivery(session, event)
+    return event
+
+
+async def _resend(
+    session: AsyncSession,
+    scope: EnvironmentScope,
+    raw: RawEvent,
+    values: dict[str, Any],
+    deliver_at: datetime,
+    now: datetime,
+) -> EventRecord:
+    """The id was sent before: return that event, rescheduling it if still far ahead."""
     event = (
         await session.scalars(
             select(EventRecord)
@@ -79,23 +100,18 @@ async def ingest_event(
                 EventRecord.event_id == values["event_id"], EventRecord.environment_id == scope.id
             )
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
     ).one()
-    if inserted is None:
-        if (
-            event.delivered_at is None
-            and event.cancelled_at is None
-            and (event.deliver_at >= now + RESCHEDULE_MARGIN)
-        ):
-            event.payload = values["payload"] if raw.payload is not None else event.payload
-            event.context = values["context"] if raw.context is not None else event.context
-            event.deliver_at = deliver_at
-            await _schedule_delivery(session, event)
-        return event
-    if deliver_at <= now:
-        await deliver_event(session, event)
-    else:
+    if (
+        event.delivered_at is None
+        and event.cancelled_at is None
+        and event.deliver_at >= now + RESCHEDULE_MARGIN
+    ):
+        if raw.payload is not None:
+            event.payload = values["payload"]
+        if raw.context is not None:
+            event.context = values["context"]
+        event.deliver_at = deliver_at
         await _schedule_delivery(session, event)
     return event
 

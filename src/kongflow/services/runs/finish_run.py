@@ -56,6 +56,7 @@ async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output:
             session,
             DELIVER_RUN_SUBSCRIPTIONS,
             {"run_id": run.id},
+            lock=f"notify:{run.id}",  # one delivery at a time: no subscriber told twice
             queueing_lock=f"notify:{run.id}",
         )
     await session.flush()

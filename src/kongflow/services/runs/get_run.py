@@ -12,10 +12,11 @@ A page costs one query, plus one for the subtrees when they are asked for.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import InstrumentedAttribute, load_only
 
 from kongflow.db.orm import Run, RunStatusRecord, Task
 from kongflow.domain.tenancy import EnvironmentScope
@@ -25,8 +26,10 @@ from kongflow.services.runs.list_run_statuses import list_run_statuses
 DEFAULT_TASK_PAGE_SIZE = 20
 MAX_TASK_PAGE_SIZE = 50
 
+_Columns = tuple[InstrumentedAttribute[Any], ...]
+
 # What a task of a GetRun answer shows; ``params`` and ``output`` only with details.
-_SUMMARY_COLUMNS = (
+_SUMMARY_COLUMNS: _Columns = (
     Task.id,
     Task.parent_id,
     Task.display_key,
@@ -36,7 +39,7 @@ _SUMMARY_COLUMNS = (
     Task.started_at,
     Task.completed_at,
 )
-_DETAIL_COLUMNS = (Task.params, Task.output)
+_DETAIL_COLUMNS: _Columns = (Task.params, Task.output)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ async def _with_tasks(
 
 
 async def _attach_subtrees(
-    session: AsyncSession, run: Run, roots: list[TaskNode], columns: tuple[object, ...]
+    session: AsyncSession, run: Run, roots: list[TaskNode], columns: _Columns
 ) -> None:
     """Load every descendant of ``roots`` in one query and nest it under its parent."""
     subtree = (
@@ -135,7 +138,7 @@ async def _attach_subtrees(
         select(Task)
         .where(Task.id.in_(select(subtree.c.id)), Task.run_id == run.id)
         .order_by(Task.id)
-        .options(load_only(*columns, raiseload=True))  # type: ignore[arg-type]
+        .options(load_only(*columns, raiseload=True))
     )
     nodes = {root.task.id: root for root in roots}
     children = [TaskNode(task, []) for task in descendants]

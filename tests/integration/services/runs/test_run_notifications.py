@@ -322,7 +322,8 @@ async def test_a_subscriber_answering_500_stays_undelivered_and_the_job_retries(
     )
     receiver.status = 500
     run_id = await _invoke(db, receiver.url)
-    await drain_queue()  # executes the run, then tries the notifications once
+    await drain_queue()  # executes the run
+    await drain_queue()  # tries the notifications once
 
     subscriptions = await _subscriptions(db)
     assert subscriptions["WEBHOOK", "SUCCESS"].delivered_at is None
