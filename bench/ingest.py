@@ -49,13 +49,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--api-processes", type=int, default=2)
     args = parser.parse_args()
-    with bench_database() as database_url, kongflow_server(database_url) as server:
+    with (
+        bench_database() as database_url,
+        kongflow_server(database_url, api_processes=args.api_processes) as server,
+    ):
         asyncio.run(_load(server.url, server.dev_key, args.clients, 2.0))  # warm-up
         count, latencies, errors = asyncio.run(
             _load(server.url, server.dev_key, args.clients, args.seconds)
         )
-    print(f"POST /api/v1/events, {args.clients} clients, {args.seconds:.0f} s, no matching job")
+    print(
+        f"POST /api/v1/events, {args.clients} clients, {args.seconds:.0f} s, no matching job, "
+        f"kongflow serve --api-processes {args.api_processes}"
+    )
     print(f"  throughput: {count / args.seconds:.0f} events/s ({count} events, {errors} errors)")
     print(
         f"  latency: p50 {percentile(latencies, 0.5):.1f} ms, "

@@ -74,11 +74,14 @@ def kongflow_process(
 
 
 @contextlib.contextmanager
-def kongflow_server(database_url: str, **extra_env: str) -> Iterator[Server]:
+def kongflow_server(
+    database_url: str, *, api_processes: int = 1, **extra_env: str
+) -> Iterator[Server]:
     """`kongflow serve` on a free loopback port, ready to answer."""
     key = dev_key(database_url)
     port = _free_port()
-    with kongflow_process(database_url, "serve", "--port", str(port), **extra_env) as process:
+    args = ("serve", "--port", str(port), "--api-processes", str(api_processes))
+    with kongflow_process(database_url, *args, **extra_env) as process:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:

@@ -45,6 +45,14 @@ def _postgres_running_in(data_dir: Path) -> bool:
     return False
 
 
+def _api_processes() -> int:
+    return sum(
+        1
+        for proc in psutil.process_iter(attrs=["cmdline"])
+        if proc.info["cmdline"] and proc.info["cmdline"][-5:-4] == ["api"]
+    )
+
+
 def test_env_list_bootstraps_once_and_reuses_the_data(tmp_path: Path) -> None:
     first = _env_list(tmp_path)
     assert [e["slug"] for e in first] == ["dev", "staging", "prod"]
@@ -58,7 +66,7 @@ def test_env_list_bootstraps_once_and_reuses_the_data(tmp_path: Path) -> None:
 def test_serve_shares_its_database_and_stops_it_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [*KONGFLOW, "serve", "--port", str(port)],
+        [*KONGFLOW, "serve", "--port", str(port), "--api-processes", "2"],
         env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
@@ -81,9 +89,12 @@ def test_serve_shares_its_database_and_stops_it_on_sigterm(tmp_path: Path) -> No
         assert whoami.status_code == 200 and whoami.json()["slug"] == "dev"
         assert _postgres_running_in(tmp_path)  # env list did not stop serve's database
 
+        assert _api_processes() == 1  # the second API process shares the port
+
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     finally:
         if server.poll() is None:
             server.kill()
     assert not _postgres_running_in(tmp_path)
+    assert _api_processes() == 0

@@ -1,5 +1,8 @@
 """FastAPI dependencies with short names: the session, and the caller's environment.
 
+Every dependency is ``async``: FastAPI runs plain functions in a thread pool, which
+cost more than the work they do on every request.
+
 An API key resolves to exactly one environment; every query a route makes is scoped
 to it. The resolved environment is a plain frozen value, not an ORM row, so it can
 outlive the short transaction that looked it up.
@@ -31,7 +34,7 @@ class AuthenticatedEnvironment(EnvironmentScope):
     public_key: bool
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -39,7 +42,7 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_database(resources: ResourcesDep) -> Database:
+async def get_database(resources: ResourcesDep) -> Database:
     return resources.database
 
 

@@ -7,12 +7,13 @@ one thing; output is a rich table for people and ``--json`` for scripts.
 import asyncio
 import json
 import signal
+import socket
 import sys
+from collections.abc import Coroutine
 from dataclasses import asdict
 from typing import Annotated, Any, NoReturn
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -20,6 +21,7 @@ from rich.table import Table
 from kongflow.api.app import create_app
 from kongflow.cli.endpoints import endpoints_app
 from kongflow.cli.events import send_event
+from kongflow.cli.serving import api_server, extra_api_processes, listening_socket
 from kongflow.errors import KongflowError
 from kongflow.instance import (
     Instance,
@@ -50,6 +52,17 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """Run a long-lived process's main coroutine on uvloop (measured: the stock event
+    loop's socket writes were a fifth of the API's CPU time under load)."""
+    try:
+        import uvloop
+    except ImportError:  # not built for this platform: the stock loop still works
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def _exit_on_sigterm() -> None:
     """Turn SIGTERM into a normal exit so cleanup (the embedded server) runs."""
 
@@ -73,37 +86,62 @@ def _announce_bootstrap(result: BootstrapResult | None) -> None:
     )
 
 
+HostOption = Annotated[str | None, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int | None, typer.Option(help="Port to listen on.")]
+
+
+def _listen_settings(host: str | None, port: int | None) -> Settings:
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    return get_settings().model_copy(update=updates)
+
+
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    api_processes: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Processes serving the HTTP API (one per core helps)."),
+    ] = 1,
 ) -> None:
-    """Run the HTTP API and a worker in one process (the single-machine setup)."""
-    settings = get_settings()
-    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = settings.model_copy(update=updates)
+    """Run the HTTP API and a worker (the single-machine setup)."""
+    settings = _listen_settings(host, port)
     configure_logging(settings.log_level)
     _exit_on_sigterm()
     try:
         with open_instance(settings) as instance:
-            asyncio.run(_serve(instance, settings))
+            sock = listening_socket(settings.host, settings.port)
+            with extra_api_processes(api_processes - 1, settings):
+                run_fast(_serve(instance, settings, sock))
     except KongflowError as exc:
         _fail(exc.message)
 
 
-async def _serve(instance: Instance, settings: Settings) -> None:
+@app.command()
+def api(host: HostOption = None, port: PortOption = None) -> None:
+    """Run only the HTTP API, no worker (several may share one port)."""
+    settings = _listen_settings(host, port)
+    configure_logging(settings.log_level)
+    _exit_on_sigterm()
+    try:
+        with open_instance(settings) as instance:
+            sock = listening_socket(settings.host, settings.port)
+            run_fast(_api(instance, settings, sock))
+    except KongflowError as exc:
+        _fail(exc.message)
+
+
+async def _api(instance: Instance, settings: Settings, sock: socket.socket) -> None:
+    async with open_instance_resources(instance, settings) as resources:
+        await api_server(create_app(resources)).serve(sockets=[sock])
+
+
+async def _serve(instance: Instance, settings: Settings, sock: socket.socket) -> None:
     async with open_instance_resources(
         instance, settings, pool_size=settings.worker_concurrency
     ) as resources:
         _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
-        config = uvicorn.Config(
-            create_app(resources),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-        )
-        server = uvicorn.Server(config)
+        server = api_server(create_app(resources))
         with connected_app(instance.url) as worker_app:
             async with worker_app.open_async():
                 worker = asyncio.create_task(
@@ -116,7 +154,7 @@ async def _serve(instance: Instance, settings: Settings) -> None:
                 )
                 err_console.print(f"kongflow listening on http://{settings.host}:{settings.port}")
                 try:
-                    await server.serve()
+                    await server.serve(sockets=[sock])
                 finally:
                     worker.cancel()
                     await asyncio.gather(worker, return_exceptions=True)
@@ -132,7 +170,7 @@ def worker(
     _exit_on_sigterm()
     try:
         with open_instance(settings) as instance:
-            asyncio.run(_work(instance, settings, concurrency or settings.worker_concurrency))
+            run_fast(_work(instance, settings, concurrency or settings.worker_concurrency))
     except KongflowError as exc:
         _fail(exc.message)
 

@@ -52,7 +52,8 @@ def status_json(record: RunStatusRecord) -> dict[str, Any]:
     }
 
 
-@router.api_route("/api/v1/runs/{run_id}/statuses/{status_id}", methods=["PUT", "POST"])
+@router.put("/api/v1/runs/{run_id}/statuses/{status_id}")
+@router.post("/api/v1/runs/{run_id}/statuses/{status_id}", operation_id="post_run_status")
 async def update_status(
     run_id: str,
     status_id: StatusKey,

@@ -15,7 +15,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
@@ -33,6 +34,15 @@ from kongflow.domain.event_filter import event_filter_matches
 from kongflow.services.runs.create_run import create_run
 
 LATEST = "latest"
+
+# Built once (with bind parameters): this runs for every event received.
+_CANDIDATES = select(EventDispatcher).where(
+    EventDispatcher.environment_id == bindparam("environment_id"),
+    EventDispatcher.source == bindparam("source"),
+    EventDispatcher.enabled.is_(True),
+    EventDispatcher.manual.is_(False),
+    EventDispatcher.event.contains(bindparam("names", type_=ARRAY(String))),
+)
 
 
 def _subject(event: EventRecord) -> dict[str, Any] | None:
@@ -85,13 +95,8 @@ async def deliver_event(session: AsyncSession, event: EventRecord) -> list[Run]:
     if event.cancelled_at is not None:
         return []
     candidates = await session.scalars(
-        select(EventDispatcher).where(
-            EventDispatcher.environment_id == event.environment_id,
-            EventDispatcher.source == event.source,
-            EventDispatcher.enabled.is_(True),
-            EventDispatcher.manual.is_(False),
-            EventDispatcher.event.contains([event.name]),
-        )
+        _CANDIDATES,
+        {"environment_id": event.environment_id, "source": event.source, "names": [event.name]},
     )
     runs: list[Run] = []
     for dispatcher in candidates:

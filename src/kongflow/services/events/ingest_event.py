@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from kongflow.db.orm import EventRecord
 from kongflow.domain.enums import PayloadType
@@ -28,6 +29,13 @@ from kongflow.worker.defer import defer_job
 from kongflow.worker.names import DELIVER_EVENT
 
 RESCHEDULE_MARGIN = timedelta(seconds=5)
+
+# Built once: constructing the statement per event cost more than executing it.
+_INSERT_EVENT = (
+    insert(EventRecord.__table__)  # type: ignore[arg-type]
+    .on_conflict_do_nothing(index_elements=["event_id", "environment_id"])
+    .returning(EventRecord.__table__.c.id)
+)
 
 
 def delivery_key(event_record_id: str) -> str:
@@ -66,17 +74,25 @@ async def ingest_event(
         "organization_id": scope.organization_id,
         "project_id": scope.project_id,
         "internal": internal,
+        "is_test": False,
+        "source_context": None,
+        "http_endpoint_id": None,
+        "http_endpoint_environment_id": None,
+        "cancelled_at": None,
     }
     due = deliver_at <= now
     values["delivered_at"] = now if due else None  # delivered below, in this transaction
-    event: EventRecord | None = await session.scalar(
-        insert(EventRecord)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["event_id", "environment_id"])
-        .returning(EventRecord)
-    )
-    if event is None:
+    values["created_at"] = values["updated_at"] = now
+    # The hot path of every sendEvent: a Core insert, and the row is then attached to
+    # the session as it was written, instead of an ORM round trip of the same data
+    # (measured: half the cost of ingesting an event nobody listens to).
+    connection = await session.connection()
+    inserted = await connection.scalar(_INSERT_EVENT, values)
+    if inserted is None:
         return await _resend(session, scope, raw, values, deliver_at, now)
+    event = EventRecord(**values)
+    make_transient_to_detached(event)
+    session.add(event)
     if due:
         await deliver_event(session, event)
     else:
