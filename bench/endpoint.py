@@ -35,7 +35,9 @@ def make_app(api_url: str, api_key: str, arrivals_path: str) -> web.Application:
     session_holder: dict[str, aiohttp.ClientSession] = {}
 
     async def api(method: str, path: str, body: object, headers: dict[str, str]) -> object:
-        session = session_holder.setdefault("s", aiohttp.ClientSession())
+        if "s" not in session_holder:  # one keep-alive session for the process
+            session_holder["s"] = aiohttp.ClientSession()
+        session = session_holder["s"]
         async with session.request(
             method,
             f"{api_url}{path}",

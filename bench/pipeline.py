@@ -33,11 +33,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def pipeline(database_url: str, *, extra_workers: int = 0, **env: str) -> Iterator[Pipeline]:
+def pipeline(
+    database_url: str, *, extra_workers: int = 0, api_processes: int = 1, **env: str
+) -> Iterator[Pipeline]:
     """Serve kongflow, run the endpoint, register it, and wait for its index."""
     with (
         tempfile.TemporaryDirectory() as folder,
-        kongflow_server(database_url, **env) as server,
+        kongflow_server(database_url, api_processes=api_processes, **env) as server,
         contextlib.ExitStack() as workers,
     ):
         for _ in range(extra_workers):

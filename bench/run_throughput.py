@@ -44,8 +44,10 @@ def _transactions(database_url: str) -> int:
     )
 
 
-def measure_runs(database_url: str, runs: int, extra_workers: int) -> dict[str, Any]:
-    with pipeline(database_url, extra_workers=extra_workers) as line:
+def measure_runs(
+    database_url: str, runs: int, extra_workers: int, api_processes: int = 1
+) -> dict[str, Any]:
+    with pipeline(database_url, extra_workers=extra_workers, api_processes=api_processes) as line:
         before_jobs = _stat(database_url, "SELECT count(*) FROM procrastinate_jobs")
         before_tx = _transactions(database_url)
         started = time.perf_counter()

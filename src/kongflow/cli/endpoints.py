@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kongflow.api.serialize import iso
 from kongflow.db.orm import EndpointIndex
 from kongflow.domain.enums import EndpointIndexSource
+from kongflow.domain.protocol.base import iso
 from kongflow.errors import KongflowError
 from kongflow.instance import Instance, ensure_bootstrapped, open_instance, open_instance_resources
 from kongflow.resources import Resources

@@ -10,10 +10,19 @@ from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_in
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
 from kongflow.services.events.ingest_event import deliver_scheduled_event
 from kongflow.services.runs.concurrency import wake_all_waiters
+from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions
 from kongflow.services.runs.perform_run_execution import perform_run_execution
 from kongflow.services.tasks.resume_task import resume_task
+from kongflow.services.tasks.task_callback import time_out_task_callback
 from kongflow.worker.app import app, resources_of
-from kongflow.worker.names import DELIVER_EVENT, EXECUTE_RUN, INDEX_ENDPOINT, RESUME_TASK
+from kongflow.worker.names import (
+    DELIVER_EVENT,
+    DELIVER_RUN_SUBSCRIPTIONS,
+    EXECUTE_RUN,
+    INDEX_ENDPOINT,
+    RESUME_TASK,
+    TASK_CALLBACK_TIMEOUT,
+)
 from kongflow.worker.recovery import recover_stalled_jobs
 
 # A job that crashed (database error, worker killed) is tried again; the services
@@ -79,22 +88,12 @@ async def purge_indexes(context: procrastinate.JobContext, timestamp: int) -> No
         await purge_endpoint_indexes(session, now=datetime.fromtimestamp(timestamp, UTC))
 
 
-# Callback tasks (io.waitForRequest & co.): appended here by the tasks feature.
-from kongflow.services.tasks.task_callback import time_out_task_callback  # noqa: E402
-from kongflow.worker.names import TASK_CALLBACK_TIMEOUT  # noqa: E402
-
-
 @app.task(name=TASK_CALLBACK_TIMEOUT, pass_context=True, retry=_CRASH_RETRY)
 async def task_callback_timeout(context: procrastinate.JobContext, task_id: str) -> None:
     """Nobody called a callback task's URL in time: error the task and resume its run
     (a no-op when the callback arrived first; see task_callback)."""
     async with resources_of(context).database.transaction() as session:
         await time_out_task_callback(session, task_id)
-
-
-# Completion notifications (run subscriptions): appended by the notifications feature.
-from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions  # noqa: E402
-from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS  # noqa: E402
 
 
 @app.task(

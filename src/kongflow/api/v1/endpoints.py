@@ -14,10 +14,9 @@ from pydantic import Field
 from sqlalchemy import select
 
 from kongflow.api.deps import EnvironmentDep, ResourcesDep, SessionDep
-from kongflow.api.serialize import iso
 from kongflow.db.orm import Endpoint, EndpointIndex
 from kongflow.domain.enums import EndpointIndexSource, EndpointIndexStatus
-from kongflow.domain.protocol.base import WireModel
+from kongflow.domain.protocol.base import WireModel, iso
 from kongflow.domain.protocol.index import JOB_ID_PATTERN
 from kongflow.errors import NotFound
 from kongflow.services.endpoints.create_endpoint import (

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from kongflow.api.deps import AnyKeyEnvironmentDep, EnvironmentDep, SessionDep
-from kongflow.api.serialize import iso
 from kongflow.db.orm import Run
+from kongflow.domain.protocol.base import iso
 from kongflow.domain.protocol.events import SendEventBody, SendEventsBody
 from kongflow.domain.states import public_run_status
 from kongflow.services.events.cancel_event import cancel_event, cancel_event_runs, find_event

@@ -27,13 +27,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query
 
 from kongflow.api.deps import AnyKeyEnvironmentDep, EnvironmentDep, SessionDep
-from kongflow.api.serialize import iso
+from kongflow.api.idempotency import idempotency_key as read_idempotency_key
 from kongflow.api.v1.statuses import status_json
-from kongflow.domain.json_values import text_problem
-from kongflow.domain.protocol.events import MAX_EVENT_ID_LENGTH
+from kongflow.domain.protocol.base import iso
 from kongflow.domain.protocol.invoke import InvokeJobBody
 from kongflow.domain.states import public_run_status
-from kongflow.errors import InvalidRequest
 from kongflow.services.jobs.cancel_job_runs import cancel_job_runs
 from kongflow.services.jobs.invoke_job import invoke_job
 from kongflow.services.runs.cancel_run import cancel_run
@@ -153,19 +151,6 @@ async def list_runs(
     return body
 
 
-def _idempotency_key(header: str | None) -> str | None:
-    key = (header or "").strip()
-    if not key:
-        return None
-    if len(key) > MAX_EVENT_ID_LENGTH or text_problem(key) is not None:
-        raise InvalidRequest(
-            f"The Idempotency-Key header must be at most {MAX_EVENT_ID_LENGTH} "
-            "printable characters.",
-            code="invalid_idempotency_key",
-        )
-    return key
-
-
 @router.post("/api/v1/jobs/{job_slug}/invoke")
 async def invoke(
     job_slug: JobSlug,
@@ -175,7 +160,7 @@ async def invoke(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> dict[str, str]:
     """Start a run of the job's live version with the payload (once per key)."""
-    key = _idempotency_key(idempotency_key)
+    key = read_idempotency_key(idempotency_key, required=False)
     body = body or InvokeJobBody()
     options = body.options
     async with session.begin():

@@ -34,10 +34,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.api.deps import EnvironmentDep, ResourcesDep, SessionDep
+from kongflow.api.idempotency import idempotency_key as read_idempotency_key
 from kongflow.db.orm import Run, Task
-from kongflow.domain.json_values import jsonb_problem, text_problem
+from kongflow.domain.json_values import jsonb_problem
 from kongflow.domain.protocol.tasks import (
-    MAX_IDEMPOTENCY_KEY_LENGTH,
     CompleteTaskBody,
     FailTaskBody,
     RunTaskBody,
@@ -75,21 +75,6 @@ def _serialized_output(trigger_version: str | None) -> bool:
     )
 
 
-def _idempotency_key(header: str | None) -> str:
-    key = (header or "").strip()
-    if not key:
-        raise InvalidRequest(
-            "The Idempotency-Key header is required.", code="missing_idempotency_key"
-        )
-    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or text_problem(key) is not None:
-        raise InvalidRequest(
-            f"The Idempotency-Key header must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} "
-            "printable characters.",
-            code="invalid_idempotency_key",
-        )
-    return key
-
-
 @router.post("/runs/{run_id}/tasks")
 async def create_or_get_task(
     run_id: str,
@@ -102,7 +87,9 @@ async def create_or_get_task(
     x_cached_tasks_cursor: OptionalHeader = None,
 ) -> JSONResponse:
     """Create the task of this idempotency key in the run, or return the existing one."""
-    body = body.model_copy(update={"idempotency_key": _idempotency_key(idempotency_key)})
+    body = body.model_copy(
+        update={"idempotency_key": read_idempotency_key(idempotency_key, required=True)}
+    )
     versioned = trigger_version == LAZY_CACHED_TASKS_VERSION
     async with session.begin():
         result = await run_task(

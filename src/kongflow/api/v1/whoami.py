@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kongflow.api.deps import EnvironmentDep, SessionDep
-from kongflow.api.serialize import iso
 from kongflow.db.orm import Environment
+from kongflow.domain.protocol.base import iso
 
 router = APIRouter()
 

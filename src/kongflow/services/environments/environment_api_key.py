@@ -12,6 +12,11 @@ from kongflow.crypto import InstanceKey
 from kongflow.db.orm import Environment
 
 
+def decrypt_api_key(key: InstanceKey, environment: Environment) -> str:
+    """The secret key of an environment row already loaded."""
+    return key.decrypt(environment.api_key_ciphertext)
+
+
 async def environment_api_key(session: AsyncSession, key: InstanceKey, environment_id: str) -> str:
     """Decrypt the secret key of ``environment_id``."""
     ciphertext = await session.scalar(

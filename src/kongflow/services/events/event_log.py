@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from kongflow.api.serialize import iso
 from kongflow.db.orm import EventRecord
+from kongflow.domain.protocol.base import iso
 
 
 def api_event_log(event: EventRecord) -> dict[str, Any]:

@@ -40,12 +40,11 @@ class Limit:
     limit: int
 
 
-async def limits_of(session: AsyncSession, run: Run, version: JobVersion) -> list[Limit]:
+async def limits_of(
+    session: AsyncSession, run: Run, version: JobVersion, organization: Organization
+) -> list[Limit]:
     """The limits an execution of ``run`` counts against, sorted by key."""
-    org_limit = await session.scalar(
-        select(Organization.maximum_concurrency_limit).where(Organization.id == run.organization_id)
-    )
-    limits = [Limit(f"org:{run.organization_id}", org_limit or 10)]
+    limits = [Limit(f"org:{run.organization_id}", organization.maximum_concurrency_limit)]
     if version.concurrency_limit_group_id:
         group_limit = await session.scalar(
             select(ConcurrencyLimitGroup.concurrency_limit).where(

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.api.serialize import iso
 from kongflow.db.orm import (
     Endpoint,
     Environment,
@@ -28,6 +27,8 @@ from kongflow.db.orm import (
     Task,
 )
 from kongflow.domain.enums import TaskStatus
+from kongflow.domain.noop_tasks import encode_noop_tasks
+from kongflow.domain.protocol.base import iso
 from kongflow.services.events.event_log import api_event_log
 from kongflow.services.tasks.cached_tasks import (
     EXECUTION_BUDGET_CHARS,
@@ -35,6 +36,8 @@ from kongflow.services.tasks.cached_tasks import (
     load_cached_tasks,
     load_noop_task_set,
 )
+
+EMPTY_NOOP_TASK_SET = encode_noop_tasks(())
 
 LAZY_CACHE_VERSION = "2023-09-29"
 CHUNK_MARGIN_MS = 350
@@ -57,9 +60,11 @@ async def build_execution_body(
     event: EventRecord,
     endpoint: Endpoint,
     environment: Environment,
+    organization: Organization,
+    with_tasks: bool = True,
 ) -> dict[str, Any]:
-    """Assemble RunJobBody for ``run`` as it stands in the database now."""
-    organization = await session.get_one(Organization, run.organization_id)
+    """Assemble RunJobBody for ``run`` as it stands in the database now (``with_tasks``
+    false skips looking for completed tasks, for a first execution that has none)."""
     project = await session.get_one(Project, run.project_id)
     body: dict[str, Any] = {
         "event": api_event_log(event),
@@ -91,19 +96,27 @@ async def build_execution_body(
         body["source"] = {"id": source["id"], "metadata": source.get("metadata")}
 
     if not supports_lazy_cache(endpoint.version):
-        completed = await session.scalars(
-            select(Task)
-            .where(Task.run_id == run.id, Task.status == TaskStatus.COMPLETED)
-            .order_by(Task.id)
-        )
+        completed: list[Task] = []
+        if with_tasks:
+            completed = list(
+                await session.scalars(
+                    select(Task)
+                    .where(Task.run_id == run.id, Task.status == TaskStatus.COMPLETED)
+                    .order_by(Task.id)
+                )
+            )
         body["tasks"] = [cached_task_json(task) for task in completed]
         return body
 
-    page = await load_cached_tasks(session, run.id, budget=EXECUTION_BUDGET_CHARS)
-    body["tasks"] = page.tasks
-    if page.cursor:
-        body["cachedTaskCursor"] = page.cursor
-    body["noopTasksSet"] = await load_noop_task_set(session, run.id)
+    if with_tasks:
+        page = await load_cached_tasks(session, run.id, budget=EXECUTION_BUDGET_CHARS)
+        body["tasks"] = page.tasks
+        if page.cursor:
+            body["cachedTaskCursor"] = page.cursor
+        body["noopTasksSet"] = await load_noop_task_set(session, run.id)
+    else:
+        body["tasks"] = []
+        body["noopTasksSet"] = EMPTY_NOOP_TASK_SET
     body["yieldedExecutions"] = list(run.yielded_executions)
     body["runChunkExecutionLimit"] = endpoint.run_chunk_execution_limit - CHUNK_MARGIN_MS
     body["autoYieldConfig"] = {

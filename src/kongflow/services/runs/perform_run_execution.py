@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
-from kongflow.db.orm import Endpoint, Environment, EventRecord, Job, JobVersion, Run, Task
+from kongflow.db.orm import Endpoint, JobVersion, Run, Task
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError, RawAnswer
-from kongflow.services.environments.environment_api_key import environment_api_key
+from kongflow.services.environments.environment_api_key import decrypt_api_key
 from kongflow.services.runs.concurrency import claim_slot, limits_of
 from kongflow.services.runs.execution_body import build_execution_body
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
@@ -37,6 +37,21 @@ logger = logging.getLogger(__name__)
 
 EXECUTABLE = (RunStatus.QUEUED, RunStatus.WAITING_TO_EXECUTE, RunStatus.EXECUTING)
 HTTP_MARGIN_MS = 15_000
+
+# One query for the run and everything its execution body names (locking the run).
+_RUN_WITH_CONTEXT = (
+    select(Run)
+    .where(Run.id == bindparam("run_id"))
+    .options(
+        joinedload(Run.event),
+        joinedload(Run.endpoint),
+        joinedload(Run.version),
+        joinedload(Run.job),
+        joinedload(Run.environment),
+        joinedload(Run.organization),
+    )
+    .with_for_update(of=Run)
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class PreparedExecution:
     body: dict[str, Any]
     timeout_ms: int
     task_count: int
+    endpoint_version: str
 
 
 async def perform_run_execution(resources: Resources, run_id: str) -> None:
@@ -64,51 +80,60 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
         answer = exc
     async with resources.database.transaction() as session:
         await record_execution_outcome(
-            session, run_id, answer, task_count_before=prepared.task_count
+            session,
+            run_id,
+            answer,
+            task_count_before=prepared.task_count,
+            endpoint_version=prepared.endpoint_version,
         )
 
 
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:
     async with resources.database.transaction() as session:
-        run = await session.scalar(
-            select(Run)
-            .where(Run.id == run_id)
-            .options(selectinload(Run.event), selectinload(Run.endpoint))
-            .with_for_update(of=Run)
-        )
+        run = await session.scalar(_RUN_WITH_CONTEXT, {"run_id": run_id})
         if run is None or run.status not in EXECUTABLE:
             return None
-        version = await session.get_one(JobVersion, run.version_id)
-        if not await claim_slot(session, run.id, await limits_of(session, run, version)):
-            logger.info("run %s waits for a concurrency place", run.id)
-            return None
-        job = await session.get_one(Job, run.job_id)
+        version: JobVersion = run.version
         endpoint: Endpoint = run.endpoint
-        event: EventRecord = run.event
-        environment = await session.get_one(Environment, run.environment_id)
+        # A run's first execution has no tasks yet: skip the queries that look for them.
+        first = run.status is RunStatus.QUEUED and run.execution_count == 0
         body = await build_execution_body(
             session,
             run,
-            job=job,
+            job=run.job,
             version=version,
-            event=event,
+            event=run.event,
             endpoint=endpoint,
-            environment=environment,
+            environment=run.environment,
+            organization=run.organization,
+            with_tasks=not first,
         )
-        task_count = await session.scalar(
-            select(func.count()).select_from(Task).where(Task.run_id == run.id)
-        )
+        task_count = 0
+        if not first:
+            task_count = (
+                await session.scalar(
+                    select(func.count()).select_from(Task).where(Task.run_id == run.id)
+                )
+            ) or 0
+        api_key = decrypt_api_key(resources.key, run.environment)
+        # Claimed last: the claim's lock on each limit is held until this commit, so
+        # the shorter the rest of the transaction, the less executions queue on it.
+        if not await claim_slot(
+            session, run.id, await limits_of(session, run, version, run.organization)
+        ):
+            logger.info("run %s waits for a concurrency place", run.id)
+            return None
         if run.status is not RunStatus.EXECUTING:
             check_run_transition(run.status, RunStatus.EXECUTING)
             run.status = RunStatus.EXECUTING
         if run.started_at is None:
             run.started_at = datetime.now(UTC)
-        api_key = await environment_api_key(session, resources.key, run.environment_id)
         return PreparedExecution(
             run_id=run.id,
             endpoint_url=endpoint.url,
             api_key=api_key,
             body=body,
             timeout_ms=endpoint.run_chunk_execution_limit + HTTP_MARGIN_MS,
-            task_count=task_count or 0,
+            task_count=task_count,
+            endpoint_version=endpoint.version,
         )

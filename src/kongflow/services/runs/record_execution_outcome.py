@@ -68,6 +68,7 @@ from kongflow.services.runs.concurrency import release_slot
 from kongflow.services.runs.finish_run import finish_run
 from kongflow.services.runs.queue_execution import queue_execution, queue_task_resume
 from kongflow.services.tasks.complete_task import complete_task
+from kongflow.services.tasks.fail_task import format_task_error
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,10 @@ async def record_execution_outcome(
     answer: RawAnswer | EndpointError,
     *,
     task_count_before: int,
+    endpoint_version: str,
 ) -> None:
-    """Apply ``answer`` to run ``run_id`` (which this execution marked EXECUTING)."""
+    """Apply ``answer`` to run ``run_id`` (which this execution marked EXECUTING);
+    ``endpoint_version`` is the endpoint's protocol version when the call was made."""
     run = await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
     if run is None:
         return
@@ -106,27 +109,32 @@ async def record_execution_outcome(
         if isinstance(answer, EndpointError):
             await _retry_later(session, run, {"message": answer.message})
         else:
-            await _interpret(session, run, answer, elapsed, task_count_before)
+            await _interpret(session, run, answer, elapsed, task_count_before, endpoint_version)
     except _Fail as failure:
-        await finish_run(session, run, failure.status, failure.output)
-    await release_slot(session, run.id)
+        await finish_run(session, run, failure.status, failure.output)  # frees the slot too
+    else:
+        await release_slot(session, run.id)
     await session.flush()
 
 
 async def _interpret(
-    session: AsyncSession, run: Run, answer: RawAnswer, elapsed: int, task_count_before: int
+    session: AsyncSession,
+    run: Run,
+    answer: RawAnswer,
+    elapsed: int,
+    task_count_before: int,
+    endpoint_version: str,
 ) -> None:
-    endpoint = await session.get_one(Endpoint, run.endpoint_id)
     version = answer.headers.get("trigger-version")
-    if version and version != endpoint.version:
-        endpoint.version = version
-    if not run.internal:
-        await _subscribe_endpoint(
-            session, run, endpoint, answer.headers.get("x-trigger-run-metadata")
+    if version and version != endpoint_version:
+        await session.execute(
+            update(Endpoint).where(Endpoint.id == run.endpoint_id).values(version=version)
         )
+    if not run.internal:
+        await _subscribe_endpoint(session, run, answer.headers.get("x-trigger-run-metadata"))
 
     if not 200 <= answer.status_code < 300:
-        await _handle_error_status(session, run, endpoint, answer, elapsed, task_count_before)
+        await _handle_error_status(session, run, answer, elapsed, task_count_before)
         return
     try:
         body = json.loads(answer.content)
@@ -269,7 +277,6 @@ def _looks_like_function_timeout(answer: RawAnswer) -> bool:
 async def _handle_error_status(
     session: AsyncSession,
     run: Run,
-    endpoint: Endpoint,
     answer: RawAnswer,
     elapsed: int,
     task_count_before: int,
@@ -284,13 +291,13 @@ async def _handle_error_status(
     if 400 <= status < 500 and status != 408:
         raise _Fail(RunStatus.FAILURE, {"message": f"Endpoint responded with {status} status code"})
     if _looks_like_function_timeout(answer):
-        await _continue_after_timeout(session, run, endpoint, elapsed, task_count_before)
+        await _continue_after_timeout(session, run, elapsed, task_count_before)
         return
     await _retry_later(session, run, {"message": f"Endpoint responded with {status} status code"})
 
 
 async def _continue_after_timeout(
-    session: AsyncSession, run: Run, endpoint: Endpoint, elapsed: int, task_count_before: int
+    session: AsyncSession, run: Run, elapsed: int, task_count_before: int
 ) -> None:
     budget = await session.scalar(
         select(Organization.maximum_execution_time_per_run_in_ms).where(
@@ -310,13 +317,15 @@ async def _continue_after_timeout(
             RunStatus.TIMED_OUT,
             {"message": "The endpoint timed out without making progress (no new task)"},
         )
-    endpoint.run_chunk_execution_limit = max(MIN_CHUNK_MS, min(elapsed, MAX_CHUNK_MS))
+    await session.execute(
+        update(Endpoint)
+        .where(Endpoint.id == run.endpoint_id)
+        .values(run_chunk_execution_limit=max(MIN_CHUNK_MS, min(elapsed, MAX_CHUNK_MS)))
+    )
     await _continue(session, run)
 
 
-async def _subscribe_endpoint(
-    session: AsyncSession, run: Run, endpoint: Endpoint, metadata: str | None
-) -> None:
+async def _subscribe_endpoint(session: AsyncSession, run: Run, metadata: str | None) -> None:
     """Remember that the job wants RUN_NOTIFICATION (its onSuccess/onFailure handlers)."""
     if not metadata:
         return
@@ -339,7 +348,7 @@ async def _subscribe_endpoint(
             insert(RunSubscription)
             .values(
                 run_id=run.id,
-                recipient=endpoint.id,
+                recipient=run.endpoint_id,
                 recipient_method=RunSubscriptionRecipientMethod.ENDPOINT,
                 event=event,
             )
@@ -370,12 +379,6 @@ async def _error_task(
     )
 
 
-def format_task_error(error: ErrorWithStack) -> str:
-    """How an attempt's error is kept: ``name: message`` and the stack, if any."""
-    head = f"{error.name}: {error.message}" if error.name else error.message
-    return f"{head}\n{error.stack}" if error.stack else head
-
-
 async def _record_retry(session: AsyncSession, run_id: str, outcome: RetryWithTask) -> None:
     """Close the failed attempt, open the next one at ``retryAt``, and park the task."""
     task = await session.scalar(
@@ -391,7 +394,7 @@ async def _record_retry(session: AsyncSession, run_id: str, outcome: RetryWithTa
     )
     if last is not None and last.status is TaskAttemptStatus.PENDING:
         last.status = TaskAttemptStatus.ERRORED
-        last.error = format_task_error(outcome.error)
+        last.error = format_task_error(outcome.error.model_dump(exclude_none=True))
     session.add(
         TaskAttempt(
             task_id=task.id,

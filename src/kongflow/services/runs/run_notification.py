@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.api.serialize import iso
 from kongflow.db.orm import (
     Environment,
     EventRecord,
@@ -26,6 +25,7 @@ from kongflow.db.orm import (
     Task,
 )
 from kongflow.domain.enums import RunStatus, TaskStatus
+from kongflow.domain.protocol.base import iso
 from kongflow.services.runs.update_run_status import status_entry
 
 

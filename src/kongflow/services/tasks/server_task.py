@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.api.serialize import iso
 from kongflow.db.orm import Task, TaskAttempt
+from kongflow.domain.protocol.base import iso
 
 
 def server_task_json(task: Task, *, attempts: int, force_yield: bool) -> dict[str, Any]:
