@@ -25,7 +25,8 @@ from bench.pipeline import pipeline
 from bench.support import bench_database
 from kongflow.db.urls import libpq_conninfo, psycopg_url
 
-BULK = 100
+BULK = 20
+SENDERS = 8
 
 
 def _stat(database_url: str, sql: str) -> int:
@@ -44,6 +45,21 @@ def _transactions(database_url: str) -> int:
     )
 
 
+async def _send(url: str, auth: dict[str, str], runs: int) -> None:
+    """Send ``runs`` events in bulk requests from several clients at once."""
+    batches = [range(offset, min(runs, offset + BULK)) for offset in range(0, runs, BULK)]
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while batches:
+            numbers = batches.pop()
+            events = [{"name": "bench.run", "payload": {"n": n}} for n in numbers]
+            response = await client.post("/api/v1/events/bulk", json={"events": events})
+            assert response.status_code == 200, response.text
+
+    async with httpx.AsyncClient(base_url=url, headers=auth, timeout=60) as client:
+        await asyncio.gather(*(sender(client) for _ in range(SENDERS)))
+
+
 def measure_runs(
     database_url: str, runs: int, extra_workers: int, api_processes: int = 1
 ) -> dict[str, Any]:
@@ -51,14 +67,7 @@ def measure_runs(
         before_jobs = _stat(database_url, "SELECT count(*) FROM procrastinate_jobs")
         before_tx = _transactions(database_url)
         started = time.perf_counter()
-        with httpx.Client(base_url=line.server.url, headers=line.auth, timeout=60) as client:
-            for offset in range(0, runs, BULK):
-                events = [
-                    {"name": "bench.run", "payload": {"n": n}}
-                    for n in range(offset, min(runs, offset + BULK))
-                ]
-                response = client.post("/api/v1/events/bulk", json={"events": events})
-                assert response.status_code == 200, response.text
+        asyncio.run(_send(line.server.url, line.auth, runs))
         sent = time.perf_counter() - started
         while True:
             done = _stat(database_url, "SELECT count(*) FROM runs WHERE status = 'SUCCESS'")

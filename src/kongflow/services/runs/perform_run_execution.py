@@ -32,6 +32,7 @@ from kongflow.services.environments.environment_api_key import decrypt_api_key
 from kongflow.services.runs.concurrency import claim_slot, limits_of
 from kongflow.services.runs.execution_body import build_execution_body
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
+from kongflow.services.runs.start_run import number_run
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
             run.status = RunStatus.EXECUTING
         if run.started_at is None:
             run.started_at = datetime.now(UTC)
+        await number_run(session, run)  # last: the job's counter stays locked until commit
         return PreparedExecution(
             run_id=run.id,
             endpoint_url=endpoint.url,

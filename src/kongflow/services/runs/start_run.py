@@ -1,9 +1,14 @@
-"""StartRun: give a new run its number and credentials, then queue its first execution.
+"""StartRun: freeze a new run's credentials and queue its first execution.
 
 v2 did this in a worker job after CreateRun (one more queue hop before the first
 EXECUTE_JOB); kongflow does it in CreateRun's own transaction, since nothing in it
 needs to wait. A run whose HOSTED integration has no connection yet waits in
 WAITING_ON_CONNECTIONS instead, recorded as a MissingConnection.
+
+The run's number is given when its first execution starts (:func:`number_run`), as
+v2's StartRun did, not here: the job's counter row is locked until the numbering
+transaction commits, and an event transaction (a bulk of events, say) would hold it
+much longer than an execution's short start does.
 """
 
 from datetime import UTC, datetime
@@ -67,11 +72,16 @@ async def start_run(session: AsyncSession, run: Run) -> None:
 
     check_run_transition(run.status, RunStatus.QUEUED)
     session.add_all(resolved)
-    run.number = await _next_run_number(session, run.job_id)
     run.status = RunStatus.QUEUED
     run.queued_at = datetime.now(UTC)
     await session.flush()
     await queue_execution(session, run.id)
+
+
+async def number_run(session: AsyncSession, run: Run) -> None:
+    """Give ``run`` the next number of its job, if it has none yet."""
+    if run.number is None:
+        run.number = await _next_run_number(session, run.job_id)
 
 
 async def _next_run_number(session: AsyncSession, job_id: str) -> int:
