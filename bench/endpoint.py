@@ -81,8 +81,13 @@ def make_app(api_url: str, api_key: str, arrivals_path: str) -> web.Application:
             )
         return web.json_response({"status": "SUCCESS", "output": {"ok": True}}, headers=headers)
 
+    async def close_session(_: web.Application) -> None:
+        if "s" in session_holder:
+            await session_holder["s"].close()
+
     app = web.Application()
     app.router.add_post("/api/trigger", handle)
+    app.on_cleanup.append(close_session)
     return app
 
 

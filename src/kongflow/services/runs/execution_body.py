@@ -30,6 +30,7 @@ from kongflow.domain.enums import TaskStatus
 from kongflow.domain.noop_tasks import encode_noop_tasks
 from kongflow.domain.protocol.base import iso
 from kongflow.services.events.event_log import api_event_log
+from kongflow.services.runs.tenancy_json import tenancy_json
 from kongflow.services.tasks.cached_tasks import (
     EXECUTION_BUDGET_CHARS,
     cached_task_json,
@@ -75,17 +76,7 @@ async def build_execution_body(
             "startedAt": iso(datetime.now(UTC)),
             "isRetry": False,
         },
-        "environment": {
-            "id": environment.id,
-            "slug": environment.slug,
-            "type": environment.type.value,
-        },
-        "organization": {
-            "id": organization.id,
-            "slug": organization.slug,
-            "title": organization.title,
-        },
-        "project": {"id": project.id, "slug": project.slug, "name": project.name},
+        **tenancy_json(environment, organization, project),
         "connections": {},
     }
     if run.external_account_id:

@@ -26,6 +26,7 @@ from kongflow.db.orm import (
 )
 from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.protocol.base import iso
+from kongflow.services.runs.tenancy_json import tenancy_json
 from kongflow.services.runs.update_run_status import status_entry
 
 
@@ -62,17 +63,7 @@ async def build_run_notification(session: AsyncSession, run: Run) -> dict[str, A
         "executionDurationInMs": run.execution_duration,
         "executionCount": run.execution_count,
         "job": {"id": job.slug, "version": version.version},
-        "environment": {
-            "id": environment.id,
-            "slug": environment.slug,
-            "type": environment.type.value,
-        },
-        "organization": {
-            "id": organization.id,
-            "slug": organization.slug,
-            "title": organization.title,
-        },
-        "project": {"id": project.id, "slug": project.slug, "name": project.name},
+        **tenancy_json(environment, organization, project),
         "invocation": {
             "id": event.event_id,
             "context": event.context,
