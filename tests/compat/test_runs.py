@@ -4,6 +4,7 @@ SDK calling back for its tasks, waits and retries, until the run finishes."""
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,12 @@ import procrastinate
 import pytest
 from sqlalchemy import func, select
 
-from kongflow.db.orm import Job, Run, Task, TaskAttempt
+from kongflow.db.orm import Job, Run, ScheduleSource, Task, TaskAttempt
 from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus, TaskStatus
+from kongflow.domain.protocol.base import iso
+from kongflow.domain.states import FINISHED_RUN_STATUSES
+from kongflow.services.schedules.schedule_ticks import queue_next_tick
 from tests.compat.node_endpoint import NodeEndpoint, run_node_endpoint
 from tests.support.runs_wait import wait_for_finished_runs
 from tests.support.tenancy import EnvironmentKeys
@@ -130,3 +134,27 @@ async def test_a_cancelled_waiting_run_stays_cancelled(
         keys = set(await session.scalars(select(Task.display_key).where(Task.run_id == run.id)))
     assert after.status is RunStatus.CANCELED
     assert "three" not in keys
+
+
+async def test_an_interval_schedule_runs_the_job(node: NodeEndpoint, db: Database) -> None:
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    async with db.transaction() as session:
+        source = (
+            await session.scalars(
+                select(ScheduleSource)
+                .join(Job, Job.id == ScheduleSource.key)
+                .where(Job.slug == "interval-job")
+            )
+        ).one()
+        source.next_event_timestamp = due
+        await queue_next_tick(session, source)
+    deadline = time.monotonic() + 20
+    while True:
+        async with db.transaction() as session:
+            run = await session.scalar(select(Run).where(Run.job_id == source.key))
+        if run is not None and run.status in FINISHED_RUN_STATUSES:
+            break
+        assert time.monotonic() < deadline, "the scheduled run did not finish"
+        await asyncio.sleep(0.05)
+    assert run.status is RunStatus.SUCCESS, run.output
+    assert run.output == {"ts": iso(due), "lastTimestamp": None}

@@ -10,6 +10,9 @@ from typing import Any
 
 from croniter import croniter
 
+# The event a schedule's tick records (v2's SCHEDULED_EVENT).
+SCHEDULED_EVENT = "dev.trigger.scheduled"
+
 
 def next_tick(schedule: dict[str, Any], *, after: datetime, now: datetime) -> datetime:
     """The first tick of ``schedule`` strictly after ``after`` and not before ``now``.

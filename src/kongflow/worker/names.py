@@ -3,6 +3,7 @@ worker module that implements them (so neither imports the other)."""
 
 INDEX_ENDPOINT = "index_endpoint"
 DELIVER_EVENT = "deliver_event"
+DELIVER_SCHEDULED = "deliver_scheduled"
 EXECUTE_RUN = "execute_run"
 RESUME_TASK = "resume_task"
 TASK_CALLBACK_TIMEOUT = "task_callback_timeout"

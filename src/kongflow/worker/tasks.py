@@ -12,12 +12,14 @@ from kongflow.services.events.ingest_event import deliver_scheduled_event
 from kongflow.services.runs.concurrency import wake_all_waiters
 from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions
 from kongflow.services.runs.perform_run_execution import perform_run_execution
+from kongflow.services.schedules.schedule_ticks import fire_schedule
 from kongflow.services.tasks.resume_task import resume_task
 from kongflow.services.tasks.task_callback import time_out_task_callback
 from kongflow.worker.app import app, resources_of
 from kongflow.worker.names import (
     DELIVER_EVENT,
     DELIVER_RUN_SUBSCRIPTIONS,
+    DELIVER_SCHEDULED,
     EXECUTE_RUN,
     INDEX_ENDPOINT,
     RESUME_TASK,
@@ -41,6 +43,13 @@ async def deliver_event(context: procrastinate.JobContext, event_record_id: str)
     """An event sent for later is due: deliver it (see IngestEvent)."""
     async with resources_of(context).database.transaction() as session:
         await deliver_scheduled_event(session, event_record_id)
+
+
+@app.task(name=DELIVER_SCHEDULED, pass_context=True, retry=_CRASH_RETRY)
+async def deliver_scheduled(context: procrastinate.JobContext, schedule_source_id: str) -> None:
+    """A schedule's tick is due: fire it and queue the next (see schedule_ticks)."""
+    async with resources_of(context).database.transaction() as session:
+        await fire_schedule(session, schedule_source_id)
 
 
 @app.task(name=EXECUTE_RUN, pass_context=True, retry=_CRASH_RETRY)

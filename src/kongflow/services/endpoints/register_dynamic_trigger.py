@@ -21,8 +21,8 @@ from kongflow.db.orm import (
 from kongflow.db.upsert import upsert, upsert_rows
 from kongflow.domain.enums import DynamicTriggerType
 from kongflow.domain.protocol.index import DynamicScheduleMetadata, DynamicTriggerMetadata
+from kongflow.domain.schedules import SCHEDULED_EVENT
 from kongflow.services.endpoints.register_source import find_job_version_id
-from kongflow.services.jobs.route_triggers import SCHEDULED_EVENT
 
 
 async def register_dynamic_trigger(

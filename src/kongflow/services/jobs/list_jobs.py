@@ -36,10 +36,10 @@ from sqlalchemy.sql.selectable import LateralFromClause
 
 from kongflow.db.orm import Integration, Job, JobAlias, JobIntegration, JobVersion
 from kongflow.domain.enums import JobVersionStatus
+from kongflow.domain.schedules import SCHEDULED_EVENT
 from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import InvalidRequest, ValidationFailed
 from kongflow.services.jobs.find_job import LATEST
-from kongflow.services.jobs.route_triggers import SCHEDULED_EVENT
 
 MAX_PAGE_SIZE = 100
 

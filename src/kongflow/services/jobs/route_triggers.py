@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.db.orm import EventDispatcher, JobVersion, ScheduleSource
 from kongflow.db.upsert import upsert
 from kongflow.domain.protocol.index import ScheduledTrigger, StaticTrigger, TriggerMetadata
-from kongflow.domain.schedules import next_tick
-
-SCHEDULED_EVENT = "dev.trigger.scheduled"
+from kongflow.domain.schedules import SCHEDULED_EVENT, next_tick
+from kongflow.services.schedules.schedule_ticks import queue_next_tick, tick_key
+from kongflow.worker.defer import cancel_waiting_job
 
 _TRIGGER = TypeAdapter[TriggerMetadata](TriggerMetadata)
 
@@ -149,7 +149,7 @@ async def _register_schedule(
     )
     now = datetime.now(UTC)
     base = (existing.last_event_timestamp if existing else None) or now
-    await upsert(
+    source = await upsert(
         session,
         ScheduleSource,
         {
@@ -164,11 +164,15 @@ async def _register_schedule(
         key=["key", "environment_id"],
         update=["dispatcher_id", "schedule", "metadata", "active", "next_event_timestamp"],
     )
+    await queue_next_tick(session, source)
 
 
 async def _deactivate_schedule(session: AsyncSession, key: str, environment_id: str) -> None:
-    await session.execute(
+    stopped = await session.scalars(
         update(ScheduleSource)
         .where(ScheduleSource.key == key, ScheduleSource.environment_id == environment_id)
         .values(active=False, next_event_timestamp=None)
+        .returning(ScheduleSource.id)
     )
+    for source_id in stopped:
+        await cancel_waiting_job(session, tick_key(source_id))
