@@ -61,5 +61,8 @@ async def run_worker(
         additional_context={"resources": resources},
         update_heartbeat_interval=heartbeat,
         stalled_worker_timeout=heartbeat * 3,
+        # Finished jobs are not kept: the domain rows (runs, events) are the record, and a
+        # queue table that only grows makes every fetch slower.
+        delete_jobs="successful",
         **options,
     )
