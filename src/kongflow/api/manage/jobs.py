@@ -353,7 +353,4 @@ async def cancel_runs(
     """Cancel every unfinished run of the job in this environment."""
     async with session.begin():
         result = await cancel_job_runs(session, environment, slug)
-    return {
-        "cancelledRunIds": result.cancelled_run_ids,
-        "failedToCancelRunIds": result.failed_to_cancel_run_ids,
-    }
+    return result.as_json()

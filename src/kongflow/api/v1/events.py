@@ -82,7 +82,4 @@ async def cancel_runs(
     """Cancel the runs of the event that have not started executing."""
     async with session.begin():
         result = await cancel_event_runs(session, environment, event_id)
-    return {
-        "cancelledRunIds": result.cancelled_run_ids,
-        "failedToCancelRunIds": result.failed_to_cancel_run_ids,
-    }
+    return result.as_json()

@@ -184,7 +184,4 @@ async def cancel_runs(
     """Cancel the job's unfinished runs in this environment."""
     async with session.begin():
         result = await cancel_job_runs(session, environment, job_slug)
-    return {
-        "cancelledRunIds": result.cancelled_run_ids,
-        "failedToCancelRunIds": result.failed_to_cancel_run_ids,
-    }
+    return result.as_json()

@@ -43,10 +43,7 @@ async def _apply(
     if action is BatchAction.DELETE:
         return {"cancelledRunIds": await delete_job(session, scope, slug)}
     runs = await cancel_job_runs(session, scope, slug)
-    return {
-        "cancelledRunIds": runs.cancelled_run_ids,
-        "failedToCancelRunIds": runs.failed_to_cancel_run_ids,
-    }
+    return runs.as_json()
 
 
 async def batch_jobs(

@@ -19,6 +19,13 @@ class CancelledRuns:
     cancelled_run_ids: list[str] = field(default_factory=list)
     failed_to_cancel_run_ids: list[str] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, list[str]]:
+        """``{cancelledRunIds, failedToCancelRunIds}``, the shape the SDK reads."""
+        return {
+            "cancelledRunIds": self.cancelled_run_ids,
+            "failedToCancelRunIds": self.failed_to_cancel_run_ids,
+        }
+
 
 async def cancel_job_runs(
     session: AsyncSession, scope: EnvironmentScope, slug: str
