@@ -9,29 +9,38 @@ polling. When an execution ends it frees its slot and queues the oldest waiting 
 of each freed key, which then tries again.
 
 Claims and releases of one key are serialised with a transaction-scoped advisory
-lock on the key, held until commit, so a waiter is never missed: either the
-releaser sees the wait row, or the claimer sees the freed slot. A slot of a worker
+lock on the key, so a waiter is never missed: either the releaser sees the wait
+row, or the claimer sees the freed slot. Each is one SQL function call in a
+transaction of its own (migration 0004), so the lock is held only while the
+database runs it. A slot of a worker
 that died stops counting after ``STALE_AFTER`` (longer than any execution).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
     ConcurrencyLimitGroup,
-    ExecutionSlot,
     ExecutionWait,
     JobVersion,
     Organization,
     Run,
 )
+from kongflow.db.session import Database
 from kongflow.services.runs.queue_execution import queue_execution
 
 STALE_AFTER = timedelta(minutes=20)
+
+_CLAIM = text(
+    "SELECT kongflow_claim_execution_slot("
+    "CAST(:run_id AS varchar), CAST(:keys AS varchar[]), CAST(:limits AS integer[]), "
+    "CAST(:stale AS integer))"
+)
+_RELEASE = text("SELECT kongflow_release_execution_slot(CAST(:run_id AS varchar))")
 
 
 @dataclass(frozen=True)
@@ -58,73 +67,50 @@ async def limits_of(
     return sorted(limits, key=lambda limit: limit.key)
 
 
-async def _lock_keys(session: AsyncSession, keys: list[str]) -> None:
-    for key in sorted(keys):  # one order everywhere: no deadlocks between claimers
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+async def _autocommit(database: Database, statement: Any, params: dict[str, Any]) -> Any:
+    """Run one statement as its own transaction (the function's locks end with it)."""
+    async with database.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return (await connection.execute(statement, params)).scalar_one()
 
 
-async def claim_slot(session: AsyncSession, run_id: str, limits: list[Limit]) -> bool:
+async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bool:
     """Take a place under every limit for ``run_id``; False (and a wait recorded) when
-    one is full. Re-claiming by a run that already holds a slot succeeds."""
-    keys = [limit.key for limit in limits]
-    await _lock_keys(session, keys)
-    fresh = ExecutionSlot.acquired_at > func.now() - STALE_AFTER
-    for limit in limits:
-        in_use = await session.scalar(
-            select(func.count())
-            .select_from(ExecutionSlot)
-            .where(ExecutionSlot.keys.contains([limit.key]), ExecutionSlot.run_id != run_id, fresh)
-        )
-        if (in_use or 0) >= limit.limit:
-            await session.execute(
-                insert(ExecutionWait)
-                .values(run_id=run_id, keys=keys)
-                .on_conflict_do_update(index_elements=["run_id"], set_={"keys": keys})
-            )
-            return False
-    await session.execute(
-        insert(ExecutionSlot)
-        .values(run_id=run_id, keys=keys)
-        .on_conflict_do_update(
-            index_elements=["run_id"], set_={"keys": keys, "acquired_at": func.now()}
+    one is full. Re-claiming by a run that already holds a slot succeeds.
+
+    Runs in a transaction of its own, committed at once, whatever the caller's
+    transaction does: a claim whose execution then fails is released by the retry's
+    execution, or expires.
+    """
+    return bool(
+        await _autocommit(
+            database,
+            _CLAIM,
+            {
+                "run_id": run_id,
+                "keys": [limit.key for limit in limits],
+                "limits": [limit.limit for limit in limits],
+                "stale": int(STALE_AFTER.total_seconds()),
+            },
         )
     )
-    await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id == run_id))
-    return True
 
 
-async def release_slot(session: AsyncSession, run_id: str) -> list[str]:
+async def release_slot(database: Database, run_id: str) -> list[str]:
     """Free ``run_id``'s slot and queue the oldest waiter of each freed key; returns
     the ids of the runs woken."""
-    keys: list[str] | None = (
-        await session.execute(select(ExecutionSlot.keys).where(ExecutionSlot.run_id == run_id))
-    ).scalar_one_or_none()
-    if not keys:
-        return []
-    await _lock_keys(session, list(keys))
-    await session.execute(delete(ExecutionSlot).where(ExecutionSlot.run_id == run_id))
-    woken: list[str] = []
-    for key in sorted(keys):
-        waiter = await session.scalar(
-            select(ExecutionWait.run_id)
-            .where(ExecutionWait.keys.contains([key]), ExecutionWait.run_id.not_in(woken or [""]))
-            .order_by(ExecutionWait.since)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if waiter is not None:
-            woken.append(waiter)
+    woken: list[str] = list(await _autocommit(database, _RELEASE, {"run_id": run_id}) or [])
     if woken:
-        await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id.in_(woken)))
-        for waiter in woken:
-            await queue_execution(session, waiter, resume=True)
+        async with database.transaction() as session:
+            await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id.in_(woken)))
+            for waiter in woken:
+                await queue_execution(session, waiter, resume=True)
     return woken
 
 
-async def forget_run(session: AsyncSession, run_id: str) -> list[str]:
-    """Drop a finished or cancelled run's wait and slot (waking the next waiters)."""
+async def forget_wait(session: AsyncSession, run_id: str) -> None:
+    """Drop a finished or cancelled run's wait (a run that waits holds no slot)."""
     await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id == run_id))
-    return await release_slot(session, run_id)
 
 
 async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:

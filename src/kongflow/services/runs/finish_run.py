@@ -2,8 +2,8 @@
 
 Success, failure, timeout, cancellation: each sets the status and output, closes
 the tasks left open (CANCELED when the run was cancelled or timed out, ERRORED
-otherwise), drops any waiting execution or concurrency place, and queues the
-completion notifications, all in the caller's transaction.
+otherwise), drops any waiting execution or wait for a concurrency place, and queues
+the completion notifications, all in the caller's transaction.
 """
 
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.db.orm import Run, RunSubscription, Task
 from kongflow.domain.enums import RunStatus, RunSubscriptionStatus, TaskStatus
 from kongflow.domain.states import check_run_transition
-from kongflow.services.runs.concurrency import forget_run
+from kongflow.services.runs.concurrency import forget_wait
 from kongflow.worker.defer import cancel_waiting_job, defer_job
 from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
 
@@ -41,7 +41,7 @@ async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output:
         .values(status=closed, completed_at=now)
     )
     await cancel_waiting_job(session, f"execute:{run.id}")
-    await forget_run(session, run.id)
+    await forget_wait(session, run.id)  # an executing run frees its slot when its call ends
     subscribed = await session.scalar(
         select(
             exists().where(

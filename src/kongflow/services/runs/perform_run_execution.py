@@ -7,7 +7,7 @@ is held open across the network):
    the body, mark it EXECUTING;
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
-   happens next and frees the concurrency place.
+   happens next, then free the concurrency place.
 
 Only jobs holding the run's procrastinate lock call this, so one run never has two
 executions at once; finding the run EXECUTING therefore means the previous holder
@@ -29,7 +29,7 @@ from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError, RawAnswer
 from kongflow.services.environments.environment_api_key import decrypt_api_key
-from kongflow.services.runs.concurrency import claim_slot, limits_of
+from kongflow.services.runs.concurrency import claim_slot, limits_of, release_slot
 from kongflow.services.runs.execution_body import build_execution_body
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
 from kongflow.services.runs.start_run import number_run
@@ -79,17 +79,25 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
         answer = await api.execute_job(prepared.body, timeout_ms=prepared.timeout_ms)
     except EndpointError as exc:
         answer = exc
-    async with resources.database.transaction() as session:
-        await record_execution_outcome(
-            session,
-            run_id,
-            answer,
-            task_count_before=prepared.task_count,
-            endpoint_version=prepared.endpoint_version,
-        )
+    try:
+        async with resources.database.transaction() as session:
+            await record_execution_outcome(
+                session,
+                run_id,
+                answer,
+                task_count_before=prepared.task_count,
+                endpoint_version=prepared.endpoint_version,
+            )
+    finally:
+        await release_slot(resources.database, run_id)
 
 
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:
+    """Read what the call needs, claim a concurrency place, then mark the run EXECUTING.
+
+    The claim runs between two transactions so that neither holds a connection or a
+    lock while it waits; the second checks the run did not change meanwhile.
+    """
     async with resources.database.transaction() as session:
         run = await session.scalar(_RUN_WITH_CONTEXT, {"run_id": run_id})
         if run is None or run.status not in EXECUTABLE:
@@ -116,26 +124,36 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
                     select(func.count()).select_from(Task).where(Task.run_id == run.id)
                 )
             ) or 0
-        api_key = decrypt_api_key(resources.key, run.environment)
-        # Claimed last: the claim's lock on each limit is held until this commit, so
-        # the shorter the rest of the transaction, the less executions queue on it.
-        if not await claim_slot(
-            session, run.id, await limits_of(session, run, version, run.organization)
-        ):
-            logger.info("run %s waits for a concurrency place", run.id)
-            return None
-        if run.status is not RunStatus.EXECUTING:
-            check_run_transition(run.status, RunStatus.EXECUTING)
-            run.status = RunStatus.EXECUTING
-        if run.started_at is None:
-            run.started_at = datetime.now(UTC)
-        await number_run(session, run)  # last: the job's counter stays locked until commit
-        return PreparedExecution(
+        limits = await limits_of(session, run, version, run.organization)
+        prepared = PreparedExecution(
             run_id=run.id,
             endpoint_url=endpoint.url,
-            api_key=api_key,
+            api_key=decrypt_api_key(resources.key, run.environment),
             body=body,
             timeout_ms=endpoint.run_chunk_execution_limit + HTTP_MARGIN_MS,
             task_count=task_count,
             endpoint_version=endpoint.version,
         )
+        status = run.status
+
+    if not await claim_slot(resources.database, run_id, limits):
+        logger.info("run %s waits for a concurrency place", run_id)
+        return None
+    async with resources.database.transaction() as session:
+        run = await session.scalar(
+            select(Run).where(Run.id == run_id, Run.status == status).with_for_update()
+        )
+        if run is None:  # cancelled (or otherwise moved on) while the place was claimed
+            marked = False
+        else:
+            marked = True
+            if run.status is not RunStatus.EXECUTING:
+                check_run_transition(run.status, RunStatus.EXECUTING)
+                run.status = RunStatus.EXECUTING
+            if run.started_at is None:
+                run.started_at = datetime.now(UTC)
+            await number_run(session, run)  # last: the job's counter stays locked until commit
+    if not marked:
+        await release_slot(resources.database, run_id)
+        return None
+    return prepared

@@ -11,7 +11,7 @@ v2 platform (spec §5.5), in one transaction with the follow-up work it implies:
 * a serverless-function timeout continues the run, unless it made no progress or ran
   past the organization's time budget.
 
-The concurrency place the execution held is given back in the same transaction.
+The caller gives back the concurrency place the execution held once this commits.
 """
 
 import json
@@ -64,7 +64,6 @@ from kongflow.domain.protocol.runs import (
 )
 from kongflow.domain.states import check_run_transition
 from kongflow.services.endpoints.endpoint_api import EndpointError, RawAnswer
-from kongflow.services.runs.concurrency import release_slot
 from kongflow.services.runs.finish_run import finish_run
 from kongflow.services.runs.queue_execution import queue_execution, queue_task_resume
 from kongflow.services.tasks.complete_task import complete_task
@@ -99,9 +98,7 @@ async def record_execution_outcome(
     if run is None:
         return
     if run.status is not RunStatus.EXECUTING:
-        # Cancelled (or otherwise finished) while the endpoint was working: ignore it.
-        await release_slot(session, run.id)
-        return
+        return  # cancelled (or otherwise finished) while the endpoint was working
     elapsed = int(answer.elapsed_ms) if isinstance(answer, RawAnswer) else 0
     run.execution_duration += elapsed
     run.execution_count += 1
@@ -111,9 +108,7 @@ async def record_execution_outcome(
         else:
             await _interpret(session, run, answer, elapsed, task_count_before, endpoint_version)
     except _Fail as failure:
-        await finish_run(session, run, failure.status, failure.output)  # frees the slot too
-    else:
-        await release_slot(session, run.id)
+        await finish_run(session, run, failure.status, failure.output)
     await session.flush()
 
 
