@@ -12,7 +12,8 @@ service::
 The row is written with a plain ``INSERT`` (procrastinate's table is pinned with the
 library version) so that a job key can be honoured in one statement: with
 ``queueing_lock``, at most one waiting job carries that key; ``replace=True``
-rewrites a waiting one (new arguments and time), otherwise the existing one stays.
+rewrites a waiting one (new arguments and time) in the same upsert, otherwise the
+existing one stays.
 """
 
 import json
@@ -34,10 +35,10 @@ _DEFER = text(_INSERT + "RETURNING id")
 _DEFER_KEYED = text(
     _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING RETURNING id"
 )
-_REPLACE_WAITING = text(
-    "UPDATE procrastinate_jobs SET args = CAST(:args AS jsonb), scheduled_at = :scheduled_at, "
-    "priority = :priority, lock = :lock "
-    "WHERE queueing_lock = :queueing_lock AND status = 'todo' RETURNING id"
+_DEFER_OR_REPLACE = text(
+    _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO UPDATE SET "
+    "args = EXCLUDED.args, scheduled_at = EXCLUDED.scheduled_at, "
+    "priority = EXCLUDED.priority, lock = EXCLUDED.lock RETURNING id"
 )
 _WAITING = text(
     "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :queueing_lock AND status = 'todo'"
@@ -77,9 +78,7 @@ async def defer_job(
     if queueing_lock is None:
         return int((await session.execute(_DEFER, params)).scalar_one())
     if replace:
-        replaced = (await session.execute(_REPLACE_WAITING, params)).scalar_one_or_none()
-        if replaced is not None:
-            return int(replaced)
+        return int((await session.execute(_DEFER_OR_REPLACE, params)).scalar_one())
     inserted = (await session.execute(_DEFER_KEYED, params)).scalar_one_or_none()
     if inserted is not None:
         return int(inserted)
