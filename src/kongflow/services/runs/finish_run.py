@@ -16,6 +16,7 @@ from kongflow.db.orm import Run, RunSubscription, Task
 from kongflow.domain.enums import RunStatus, RunSubscriptionStatus, TaskStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.services.runs.concurrency import forget_wait
+from kongflow.services.runs.queue_execution import execution_key
 from kongflow.worker.defer import cancel_waiting_job, defer_job
 from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
 
@@ -40,7 +41,7 @@ async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output:
         .where(Task.run_id == run.id, Task.status.in_(OPEN_TASK_STATUSES))
         .values(status=closed, completed_at=now)
     )
-    await cancel_waiting_job(session, f"execute:{run.id}")
+    await cancel_waiting_job(session, execution_key(run.id))
     await forget_wait(session, run.id)  # an executing run frees its slot when its call ends
     subscribed = await session.scalar(
         select(

@@ -17,6 +17,12 @@ INITIAL_PRIORITY = 0
 RESUME_PRIORITY = 1  # procrastinate runs higher priorities first: resumed runs jump ahead
 
 
+def execution_key(run_id: str) -> str:
+    """The queueing key of run ``run_id``'s waiting execution: at most one waits, and
+    finishing the run removes it."""
+    return f"execute:{run_id}"
+
+
 async def queue_execution(
     session: AsyncSession, run_id: str, *, at: datetime | None = None, resume: bool = False
 ) -> None:
@@ -26,7 +32,7 @@ async def queue_execution(
         EXECUTE_RUN,
         {"run_id": run_id},
         lock=run_lock(run_id),
-        queueing_lock=f"execute:{run_id}",
+        queueing_lock=execution_key(run_id),
         replace=True,
         scheduled_at=at,
         priority=RESUME_PRIORITY if resume else INITIAL_PRIORITY,
