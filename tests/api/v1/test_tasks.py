@@ -623,10 +623,10 @@ async def test_run_task_service_without_http(db: Database, run: Run) -> None:
     body = RunTaskBody(idempotency_key="svc", noop=True)
     async with db.transaction() as session:
         result = await run_task(session, scope, run.id, body, callback_base_url="https://x.test/")
-        assert result.task.status is TaskStatus.COMPLETED and result.attempts == 1
+        assert result.task["status"] == TaskStatus.COMPLETED and result.task["attempts"] == 1
     async with db.transaction() as session:
         again = await run_task(session, scope, run.id, body, callback_base_url="https://x.test")
-        assert again.task.id == result.task.id and again.attempts == 1
+        assert again.task["id"] == result.task["id"] and again.task["attempts"] == 1
     staging = await scope_of(db, "staging")
     async with db.transaction() as session:
         with pytest.raises(NotFound):

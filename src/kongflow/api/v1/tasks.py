@@ -54,7 +54,11 @@ from kongflow.services.tasks.complete_task import (
 )
 from kongflow.services.tasks.fail_task import fail_task
 from kongflow.services.tasks.run_task import run_task
-from kongflow.services.tasks.server_task import count_task_attempts, server_task_json
+from kongflow.services.tasks.server_task import (
+    count_task_attempts,
+    server_task_json,
+    task_columns,
+)
 from kongflow.services.tasks.task_callback import complete_task_by_callback
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
@@ -95,16 +99,14 @@ async def create_or_get_task(
         result = await run_task(
             session, environment, run_id, body, callback_base_url=resources.settings.base_url
         )
-        task = server_task_json(
-            result.task, attempts=result.attempts, force_yield=result.force_yield
-        )
+        task = server_task_json(result.task, force_yield=result.force_yield)
         if not versioned:
             return JSONResponse(task)
         answer: dict[str, Any] = {"task": task}
         if x_cached_tasks_cursor:
             page = await load_cached_tasks(
                 session,
-                result.task.run_id,
+                run_id,
                 budget=PAGE_BUDGET_CHARS,
                 start_at=x_cached_tasks_cursor,
                 limit=PAGE_SIZE,
@@ -117,7 +119,9 @@ async def create_or_get_task(
 
 async def _answer(session: AsyncSession, run: Run, task: Task) -> dict[str, Any]:
     attempts = await count_task_attempts(session, task.id)
-    return server_task_json(task, attempts=attempts, force_yield=run.force_yield_immediately)
+    return server_task_json(
+        task_columns(task, attempts=attempts), force_yield=run.force_yield_immediately
+    )
 
 
 def _completed_output(body: CompleteTaskBody, trigger_version: str | None) -> tuple[Any, bool]:
@@ -152,23 +156,24 @@ async def complete_run_task(
     """Record the task's output and answer the updated ServerTask."""
     too_large: OutputTooLarge | None = None
     async with session.begin():
-        run = await find_run(session, environment, run_id)
         try:
             output, undefined = _completed_output(body, trigger_version)
         except OutputTooLarge as exc:
             too_large = exc
+            run = await find_run(session, environment, run_id)
             error = {"name": "OutputTooLarge", "message": exc.message}
             await fail_task(session, run.id, task_id, error)
         else:
             task = await complete_task(
                 session,
-                run.id,
+                run_id,
                 task_id,
                 output=output,
                 output_is_undefined=undefined,
                 properties=body.properties,
+                scope=environment,
             )
-            return await _answer(session, run, task)
+            return server_task_json(task, force_yield=task["force_yield_immediately"])
     assert too_large is not None
     raise too_large
 

@@ -15,14 +15,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Task, TaskAttempt
-from kongflow.domain.enums import TaskAttemptStatus, TaskStatus
+from kongflow.db.raw import driver_connection, jsonb
+from kongflow.domain.enums import TaskStatus
 from kongflow.domain.json_values import jsonb_problem
 from kongflow.domain.protocol.tasks import display_properties
+from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import KongflowError, NotFound, ValidationFailed
+from kongflow.services.runs.find_run import find_run
+from kongflow.services.tasks.server_task import TASK_ROW_SQL
 
 MAX_OUTPUT_BYTES = 3 * 1024 * 1024
 FINISHED_TASK_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.ERRORED, TaskStatus.CANCELED})
@@ -67,27 +69,31 @@ def check_output_size(value: Any) -> None:
         raise _too_large(size)
 
 
-async def load_run_task(session: AsyncSession, run_id: str, task_id: str) -> Task:
-    """Task ``task_id`` of run ``run_id``, locked for update; NotFound (``task_not_found``)
-    when it does not exist or belongs to another run."""
-    task = None
-    if "\x00" not in task_id:  # PostgreSQL refuses NUL in a query parameter
-        task = await session.scalar(
-            select(Task).where(Task.id == task_id, Task.run_id == run_id).with_for_update()
-        )
-    if task is None:
-        raise NotFound("Task not found", code="task_not_found")
-    return task
+# The task (locked) with its attempt count and its run's flag; ``$3`` null skips the
+# environment check (the run engine's own calls).
+_LOCK = f"""
+SELECT {TASK_ROW_SQL}, r.force_yield_immediately
+FROM tasks t JOIN runs r ON r.id = t.run_id
+WHERE t.id = $1 AND t.run_id = $2 AND ($3::varchar IS NULL OR r.environment_id = $3)
+FOR UPDATE OF t
+"""
 
-
-async def newest_pending_attempt(session: AsyncSession, task_id: str) -> TaskAttempt | None:
-    """The highest-numbered PENDING attempt of the task, if any."""
-    return await session.scalar(
-        select(TaskAttempt)
-        .where(TaskAttempt.task_id == task_id, TaskAttempt.status == TaskAttemptStatus.PENDING)
-        .order_by(TaskAttempt.number.desc())
-        .limit(1)
+# The newest PENDING attempt completes with its task.
+_COMPLETE = """
+WITH attempt AS (
+    UPDATE task_attempts SET status = 'COMPLETED', updated_at = now()
+    WHERE id = (
+        SELECT id FROM task_attempts WHERE task_id = $1 AND status = 'PENDING'
+        ORDER BY number DESC LIMIT 1
     )
+)
+UPDATE tasks
+SET status = 'COMPLETED', output = $2, output_is_undefined = $3, completed_at = $4,
+    output_properties = CASE WHEN $5 THEN $6 ELSE output_properties END,
+    updated_at = now()
+WHERE id = $1
+RETURNING *
+"""
 
 
 async def complete_task(
@@ -98,31 +104,45 @@ async def complete_task(
     output: Any,
     output_is_undefined: bool,
     properties: list[Any] | None,
-) -> Task:
-    """Mark task ``task_id`` of run ``run_id`` COMPLETED with ``output``.
+    scope: EnvironmentScope | None = None,
+) -> dict[str, Any]:
+    """Mark task ``task_id`` of run ``run_id`` COMPLETED with ``output``; returns the
+    task row with ``attempts`` and the run's ``force_yield_immediately``.
 
     ``output_is_undefined`` records that the callback returned ``undefined`` (the
     ServerTask then has no ``output`` key). ``properties`` become the task's
     ``outputProperties`` when given. An already finished task is returned unchanged.
-    The caller checks that the run belongs to the requesting environment. Raises
-    ValidationFailed (``invalid_output``) for values PostgreSQL cannot store.
+    With ``scope``, the run must belong to that environment. Raises NotFound
+    (``run_not_found``, ``task_not_found``) and ValidationFailed (``invalid_output``)
+    for values PostgreSQL cannot store.
     """
     problem = jsonb_problem(output) or jsonb_problem(properties)
     if problem is not None:
         raise ValidationFailed(
             f"The task output cannot be stored: {problem}", code="invalid_output"
         )
-    task = await load_run_task(session, run_id, task_id)
-    if task.status in FINISHED_TASK_STATUSES:
+    connection = await driver_connection(session)
+    found = None
+    if "\x00" not in run_id + task_id:  # PostgreSQL refuses NUL in a query parameter
+        found = await connection.fetchrow(
+            _LOCK, task_id, run_id, scope.id if scope is not None else None
+        )
+    if found is None:
+        if scope is not None:
+            await find_run(session, scope, run_id)  # run_not_found first, as v2
+        raise NotFound("Task not found", code="task_not_found")
+    task = dict(found)
+    if task["status"] in FINISHED_TASK_STATUSES:
         return task
-    attempt = await newest_pending_attempt(session, task.id)
-    if attempt is not None:
-        attempt.status = TaskAttemptStatus.COMPLETED
-    task.status = TaskStatus.COMPLETED
-    task.output = None if output_is_undefined else output
-    task.output_is_undefined = output_is_undefined
-    task.completed_at = datetime.now(UTC)
-    if properties is not None:
-        task.output_properties = display_properties(properties)
-    await session.flush()
+    updated = await connection.fetchrow(
+        _COMPLETE,
+        task_id,
+        None if output_is_undefined else jsonb(output),
+        output_is_undefined,
+        datetime.now(UTC),
+        properties is not None,
+        jsonb(display_properties(properties)) if properties is not None else None,
+    )
+    assert updated is not None  # the row is locked
+    task.update(updated)
     return task

@@ -9,17 +9,14 @@ for people. A finished task is returned unchanged.
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Task
+from kongflow.db.orm import Task, TaskAttempt
 from kongflow.domain.enums import TaskAttemptStatus, TaskStatus
 from kongflow.domain.json_values import jsonb_problem
-from kongflow.errors import ValidationFailed
-from kongflow.services.tasks.complete_task import (
-    FINISHED_TASK_STATUSES,
-    load_run_task,
-    newest_pending_attempt,
-)
+from kongflow.errors import NotFound, ValidationFailed
+from kongflow.services.tasks.complete_task import FINISHED_TASK_STATUSES
 
 
 def format_task_error(error: dict[str, Any]) -> str:
@@ -31,6 +28,29 @@ def format_task_error(error: dict[str, Any]) -> str:
     message = str(error.get("message", ""))
     name = error.get("name")
     return f"{name}: {message}" if isinstance(name, str) and name else message
+
+
+async def load_run_task(session: AsyncSession, run_id: str, task_id: str) -> Task:
+    """Task ``task_id`` of run ``run_id``, locked for update; NotFound (``task_not_found``)
+    when it does not exist or belongs to another run."""
+    task = None
+    if "\x00" not in task_id:  # PostgreSQL refuses NUL in a query parameter
+        task = await session.scalar(
+            select(Task).where(Task.id == task_id, Task.run_id == run_id).with_for_update()
+        )
+    if task is None:
+        raise NotFound("Task not found", code="task_not_found")
+    return task
+
+
+async def newest_pending_attempt(session: AsyncSession, task_id: str) -> TaskAttempt | None:
+    """The highest-numbered PENDING attempt of the task, if any."""
+    return await session.scalar(
+        select(TaskAttempt)
+        .where(TaskAttempt.task_id == task_id, TaskAttempt.status == TaskAttemptStatus.PENDING)
+        .order_by(TaskAttempt.number.desc())
+        .limit(1)
+    )
 
 
 async def fail_task(

@@ -26,34 +26,60 @@ the unique ``(run_id, idempotency_key)``, and the loser reads the winner's row.
 """
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Run, RunConnection, Task, TaskAttempt
-from kongflow.domain.enums import TaskAttemptStatus, TaskChildExecutionMode, TaskStatus
+from kongflow.db.orm import RunConnection, Task
+from kongflow.db.raw import driver_connection, jsonb
+from kongflow.domain.enums import TaskChildExecutionMode, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
 from kongflow.domain.states import FINISHED_RUN_STATUSES
 from kongflow.domain.tenancy import EnvironmentScope
-from kongflow.errors import ValidationFailed
+from kongflow.errors import NotFound, ValidationFailed
 from kongflow.ids import new_id
-from kongflow.services.runs.find_run import find_run
-from kongflow.services.tasks.server_task import count_task_attempts
+from kongflow.services.tasks.server_task import TASK_ROW_SQL, count_task_attempts, task_columns
 from kongflow.worker.defer import defer_job
 from kongflow.worker.names import TASK_CALLBACK_TIMEOUT
 
 DEFAULT_STYLE = {"style": "normal"}
 
+# The run (of the caller's environment) and its task of this key, if any.
+_FIND = f"""
+SELECT r.status AS run_status, r.force_yield_immediately, {TASK_ROW_SQL}
+FROM runs r LEFT JOIN tasks t ON t.run_id = r.id AND t.idempotency_key = $3
+WHERE r.id = $1 AND r.environment_id = $2
+"""
+
+# The task and its first attempt; nothing when a concurrent request created it first.
+_CREATE = """
+WITH t AS (
+    INSERT INTO tasks (
+        id, run_id, idempotency_key, display_key, run_connection_id, parent_id, name,
+        icon, description, status, started_at, completed_at, noop, delay_until, params,
+        properties, redact, style, callback_url, child_execution_mode
+    )
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20)
+    ON CONFLICT (run_id, idempotency_key) DO NOTHING
+    RETURNING *
+), attempt AS (
+    INSERT INTO task_attempts (id, number, task_id, status)
+    SELECT $21, 1, id, 'PENDING' FROM t
+)
+SELECT t.*, 1 AS attempts FROM t
+"""
+
 
 @dataclass(frozen=True)
 class RunTaskResult:
-    """The task as it is now, its attempt count and the run's ``forceYield`` flag."""
+    """The task as it is now (its row, with ``attempts``) and the run's ``forceYield``."""
 
-    task: Task
-    attempts: int
+    task: Mapping[str, Any]
     force_yield: bool
 
 
@@ -76,7 +102,12 @@ async def run_task(
     URLs. Raises NotFound (``run_not_found``) for a run outside ``scope`` and
     ValidationFailed (``unsupported_operation``, ``parent_task_not_found``).
     """
-    run = await find_run(session, scope, run_id)
+    connection = await driver_connection(session)
+    found = None
+    if "\x00" not in run_id:  # PostgreSQL refuses NUL in a query parameter
+        found = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
+    if found is None:
+        raise NotFound(f"No run {run_id!r} in this environment.", code="run_not_found")
     if body.operation is not None:
         raise ValidationFailed(
             f"Background fetch operations ({body.operation!r}) are not supported by this "
@@ -84,64 +115,55 @@ async def run_task(
             code="unsupported_operation",
         )
     now = datetime.now(UTC)
-    existing = await _find_task(session, run.id, body.idempotency_key)
-    if existing is not None:
-        return await _existing_task(session, run, existing, body, now, callback_base_url)
+    run_finished = found["run_status"] in FINISHED_RUN_STATUSES
+    if found["id"] is not None:
+        return await _existing_task(session, found, body, now, callback_base_url)
 
-    parent_id = await _check_parent(session, run.id, body.parent_id)
+    parent_id = await _check_parent(session, run_id, body.parent_id)
     connection_id = None
     if body.connection_key is not None:
         connection_id = await session.scalar(
             select(RunConnection.id).where(
-                RunConnection.run_id == run.id, RunConnection.key == body.connection_key
+                RunConnection.run_id == run_id, RunConnection.key == body.connection_key
             )
         )
-    status = _status_for(body, now, run_finished=run.status in FINISHED_RUN_STATUSES)
+    status = _status_for(body, now, run_finished=run_finished)
     task_id = new_id("task")
-    values = {
-        "id": task_id,
-        "run_id": run.id,
-        "idempotency_key": body.idempotency_key,
-        "display_key": body.display_key,
-        "run_connection_id": connection_id,
-        "parent_id": parent_id,
-        "name": body.name if body.name is not None else "Task",
-        "icon": body.icon,
-        "description": body.description,
-        "status": status,
-        "started_at": now,
-        "completed_at": now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
-        "noop": body.noop,
-        "delay_until": body.delay_until,
-        "params": body.params,
-        "properties": display_properties(body.properties),
-        "redact": body.redact.model_dump(by_alias=True) if body.redact else None,
-        "style": _style(body),
-        "callback_url": (
-            _callback_url(callback_base_url, run.id, task_id) if body.callback_enabled else None
-        ),
-        "child_execution_mode": (
-            TaskChildExecutionMode.PARALLEL if body.parallel else TaskChildExecutionMode.SEQUENTIAL
-        ),
-    }
-    inserted = (
-        await session.scalars(
-            insert(Task)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["run_id", "idempotency_key"])
-            .returning(Task)
-        )
-    ).one_or_none()
-    if inserted is None:  # a concurrent request created it first
-        winner = await _find_task(session, run.id, body.idempotency_key)
-        assert winner is not None
-        return await _existing_task(session, run, winner, body, now, callback_base_url)
-
-    session.add(TaskAttempt(task_id=inserted.id, number=1, status=TaskAttemptStatus.PENDING))
+    callback_url = (
+        _callback_url(callback_base_url, run_id, task_id) if body.callback_enabled else None
+    )
+    mode = TaskChildExecutionMode.PARALLEL if body.parallel else TaskChildExecutionMode.SEQUENTIAL
+    created = await connection.fetchrow(
+        _CREATE,
+        task_id,
+        run_id,
+        body.idempotency_key,
+        body.display_key,
+        connection_id,
+        parent_id,
+        body.name if body.name is not None else "Task",
+        body.icon,
+        body.description,
+        status.value,
+        now,
+        now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
+        body.noop,
+        body.delay_until,
+        jsonb(body.params),
+        jsonb(display_properties(body.properties)),
+        jsonb(body.redact.model_dump(by_alias=True) if body.redact else None),
+        jsonb(_style(body)),
+        callback_url,
+        mode.value,
+        new_id("tatt"),
+    )
+    if created is None:  # a concurrent request created it first
+        winner = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
+        assert winner is not None and winner["id"] is not None
+        return await _existing_task(session, winner, body, now, callback_base_url)
     if status is TaskStatus.WAITING:
-        await _schedule_callback_timeout(session, inserted, body, now)
-    await session.flush()
-    return RunTaskResult(inserted, 1, run.force_yield_immediately)
+        await _schedule_callback_timeout(session, task_id, body, now)
+    return RunTaskResult(created, found["force_yield_immediately"])
 
 
 def _status_for(body: RunTaskBody, now: datetime, *, run_finished: bool) -> TaskStatus:
@@ -165,12 +187,6 @@ def _callback_url(base_url: str, run_id: str, task_id: str) -> str:
     return f"{base_url.rstrip('/')}/api/v1/runs/{run_id}/tasks/{task_id}/callback/{secret}"
 
 
-async def _find_task(session: AsyncSession, run_id: str, idempotency_key: str) -> Task | None:
-    return await session.scalar(
-        select(Task).where(Task.run_id == run_id, Task.idempotency_key == idempotency_key)
-    )
-
-
 async def _check_parent(session: AsyncSession, run_id: str, parent_id: str | None) -> str | None:
     if parent_id is None:
         return None
@@ -185,34 +201,35 @@ async def _check_parent(session: AsyncSession, run_id: str, parent_id: str | Non
 
 async def _existing_task(
     session: AsyncSession,
-    run: Run,
-    task: Task,
+    found: Mapping[str, Any],
     body: RunTaskBody,
     now: datetime,
     callback_base_url: str,
 ) -> RunTaskResult:
-    """Return ``task`` as it is, re-opening it first if it was CANCELED and the run is
-    still going (platform spec §6.2 step 2)."""
-    if task.status is TaskStatus.CANCELED and run.status not in FINISHED_RUN_STATUSES:
-        await session.refresh(task, with_for_update=True)
-        if task.status is TaskStatus.CANCELED:
-            status = _status_for(body, now, run_finished=False)
-            task.status = status
-            task.started_at = now
-            task.completed_at = now if status is TaskStatus.COMPLETED else None
-            # The status was computed from this request's delay: keep the two consistent.
-            task.delay_until = body.delay_until
-            if body.callback_enabled and task.callback_url is None:
-                task.callback_url = _callback_url(callback_base_url, run.id, task.id)
-            if status is TaskStatus.WAITING:
-                await _schedule_callback_timeout(session, task, body, now)
-            await session.flush()
+    """Return the task of row ``found`` as it is, re-opening it first if it was CANCELED
+    and the run is still going (platform spec §6.2 step 2)."""
+    force_yield = bool(found["force_yield_immediately"])
+    if found["status"] != TaskStatus.CANCELED or found["run_status"] in FINISHED_RUN_STATUSES:
+        return RunTaskResult(found, force_yield)
+    task = await session.get_one(Task, found["id"], with_for_update=True)
+    if task.status is TaskStatus.CANCELED:
+        status = _status_for(body, now, run_finished=False)
+        task.status = status
+        task.started_at = now
+        task.completed_at = now if status is TaskStatus.COMPLETED else None
+        # The status was computed from this request's delay: keep the two consistent.
+        task.delay_until = body.delay_until
+        if body.callback_enabled and task.callback_url is None:
+            task.callback_url = _callback_url(callback_base_url, task.run_id, task.id)
+        if status is TaskStatus.WAITING:
+            await _schedule_callback_timeout(session, task.id, body, now)
+        await session.flush()
     attempts = await count_task_attempts(session, task.id)
-    return RunTaskResult(task, attempts, run.force_yield_immediately)
+    return RunTaskResult(task_columns(task, attempts=attempts), force_yield)
 
 
 async def _schedule_callback_timeout(
-    session: AsyncSession, task: Task, body: RunTaskBody, now: datetime
+    session: AsyncSession, task_id: str, body: RunTaskBody, now: datetime
 ) -> None:
     """Queue the job that errors a callback task nobody calls back in time."""
     if body.callback is None or not body.callback.enabled:
@@ -223,8 +240,8 @@ async def _schedule_callback_timeout(
     await defer_job(
         session,
         TASK_CALLBACK_TIMEOUT,
-        {"task_id": task.id},
-        queueing_lock=callback_timeout_lock(task.id),
+        {"task_id": task_id},
+        queueing_lock=callback_timeout_lock(task_id),
         replace=True,
         scheduled_at=now + timedelta(seconds=timeout),
     )
