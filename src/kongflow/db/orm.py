@@ -643,6 +643,7 @@ class Run(Row, Base):
     organization: Mapped[Organization] = relationship()
     environment: Mapped[Environment] = relationship()
     endpoint: Mapped[Endpoint] = relationship()
+    project: Mapped[Project] = relationship()
 
 
 class RunAutoYieldExecution(Row, Base):

@@ -20,6 +20,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kongflow.db.session import Database
+
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection of ``session``'s transaction, with that transaction begun.
@@ -39,3 +41,16 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 def jsonb(value: Any) -> str | None:
     """``value`` as a ``jsonb`` parameter (``None`` stays SQL NULL)."""
     return None if value is None else json.dumps(value)
+
+
+async def autocommit(database: Database, sql: str, *args: Any) -> Any:
+    """Run one statement as a transaction of its own and return its first value.
+
+    For a statement that must commit whatever the caller's transaction does, or that
+    is atomic on its own (one ``UPDATE`` with its CTEs), so that no ``BEGIN`` and
+    ``COMMIT`` round trips are spent on it.
+    """
+    async with database.engine.connect() as connection:
+        adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+        driver: asyncpg.Connection = adapter.driver_connection
+        return await driver.fetchval(sql, *args)

@@ -18,9 +18,8 @@ that died stops counting after ``STALE_AFTER`` (longer than any execution).
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
@@ -30,17 +29,14 @@ from kongflow.db.orm import (
     Organization,
     Run,
 )
+from kongflow.db.raw import autocommit, driver_connection
 from kongflow.db.session import Database
 from kongflow.services.runs.queue_execution import queue_execution
 
 STALE_AFTER = timedelta(minutes=20)
 
-_CLAIM = text(
-    "SELECT kongflow_claim_execution_slot("
-    "CAST(:run_id AS varchar), CAST(:keys AS varchar[]), CAST(:limits AS integer[]), "
-    "CAST(:stale AS integer))"
-)
-_RELEASE = text("SELECT kongflow_release_execution_slot(CAST(:run_id AS varchar))")
+_CLAIM = "SELECT kongflow_claim_execution_slot($1, $2, $3, $4)"
+_RELEASE = "SELECT kongflow_release_execution_slot($1)"
 
 
 @dataclass(frozen=True)
@@ -67,13 +63,6 @@ async def limits_of(
     return sorted(limits, key=lambda limit: limit.key)
 
 
-async def _autocommit(database: Database, statement: Any, params: dict[str, Any]) -> Any:
-    """Run one statement as its own transaction (the function's locks end with it)."""
-    async with database.engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return (await connection.execute(statement, params)).scalar_one()
-
-
 async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bool:
     """Take a place under every limit for ``run_id``; False (and a wait recorded) when
     one is full. Re-claiming by a run that already holds a slot succeeds.
@@ -83,15 +72,13 @@ async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bo
     execution, or expires.
     """
     return bool(
-        await _autocommit(
+        await autocommit(
             database,
             _CLAIM,
-            {
-                "run_id": run_id,
-                "keys": [limit.key for limit in limits],
-                "limits": [limit.limit for limit in limits],
-                "stale": int(STALE_AFTER.total_seconds()),
-            },
+            run_id,
+            [limit.key for limit in limits],
+            [limit.limit for limit in limits],
+            int(STALE_AFTER.total_seconds()),
         )
     )
 
@@ -99,7 +86,7 @@ async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bo
 async def release_slot(database: Database, run_id: str) -> list[str]:
     """Free ``run_id``'s slot and queue the oldest waiter of each freed key; returns
     the ids of the runs woken."""
-    woken: list[str] = list(await _autocommit(database, _RELEASE, {"run_id": run_id}) or [])
+    woken: list[str] = list(await autocommit(database, _RELEASE, run_id) or [])
     if woken:
         async with database.transaction() as session:
             await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id.in_(woken)))
@@ -110,7 +97,8 @@ async def release_slot(database: Database, run_id: str) -> list[str]:
 
 async def forget_wait(session: AsyncSession, run_id: str) -> None:
     """Drop a finished or cancelled run's wait (a run that waits holds no slot)."""
-    await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id == run_id))
+    connection = await driver_connection(session)
+    await connection.execute("DELETE FROM execution_waits WHERE run_id = $1", run_id)
 
 
 async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:

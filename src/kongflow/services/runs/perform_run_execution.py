@@ -1,10 +1,10 @@
 """PerformRunExecution: one EXECUTE_JOB call for a run, from claim to outcome.
 
-Three steps, two short transactions and the HTTP call between them (no transaction
-is held open across the network):
+Three steps, with no transaction held open across the network:
 
-1. *prepare*: lock the run, check it may execute, claim a concurrency place, build
-   the body, mark it EXECUTING;
+1. *prepare*: read the run and build the body (one transaction), claim a concurrency
+   place, then mark the run EXECUTING and number it if that is still its state (one
+   statement each);
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
    happens next, then free the concurrency place.
@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from kongflow.db.orm import Endpoint, JobVersion, Run, Task
+from kongflow.db.raw import autocommit
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
@@ -32,7 +33,6 @@ from kongflow.services.environments.environment_api_key import decrypt_api_key
 from kongflow.services.runs.concurrency import claim_slot, limits_of, release_slot
 from kongflow.services.runs.execution_body import build_execution_body
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
-from kongflow.services.runs.start_run import number_run
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,25 @@ _RUN_WITH_CONTEXT = (
         joinedload(Run.job),
         joinedload(Run.environment),
         joinedload(Run.organization),
+        joinedload(Run.project),
     )
-    .with_for_update(of=Run)
 )
+
+# EXECUTING, started and numbered, unless the run moved on since it was read ($2):
+# NULL then. The job's counter only advances for a run that still has no number.
+_MARK_EXECUTING = """
+WITH counter AS (
+    INSERT INTO job_counters (job_id, last_number)
+    SELECT job_id, 1 FROM runs WHERE id = $1 AND status = $2 AND number IS NULL
+    ON CONFLICT (job_id) DO UPDATE SET last_number = job_counters.last_number + 1
+    RETURNING last_number
+)
+UPDATE runs
+SET status = 'EXECUTING', started_at = coalesce(started_at, $3),
+    number = coalesce(number, (SELECT last_number FROM counter)), updated_at = now()
+WHERE id = $1 AND status = $2
+RETURNING id
+"""
 
 
 @dataclass(frozen=True)
@@ -95,8 +111,8 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:
     """Read what the call needs, claim a concurrency place, then mark the run EXECUTING.
 
-    The claim runs between two transactions so that neither holds a connection or a
-    lock while it waits; the second checks the run did not change meanwhile.
+    Neither the read nor the claim holds a lock while the other waits; the final mark
+    checks the run did not change meanwhile (a cancel, say).
     """
     async with resources.database.transaction() as session:
         run = await session.scalar(_RUN_WITH_CONTEXT, {"run_id": run_id})
@@ -135,25 +151,16 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
             endpoint_version=endpoint.version,
         )
         status = run.status
+    if status is not RunStatus.EXECUTING:
+        check_run_transition(status, RunStatus.EXECUTING)
 
     if not await claim_slot(resources.database, run_id, limits):
         logger.info("run %s waits for a concurrency place", run_id)
         return None
-    async with resources.database.transaction() as session:
-        run = await session.scalar(
-            select(Run).where(Run.id == run_id, Run.status == status).with_for_update()
-        )
-        if run is None:  # cancelled (or otherwise moved on) while the place was claimed
-            marked = False
-        else:
-            marked = True
-            if run.status is not RunStatus.EXECUTING:
-                check_run_transition(run.status, RunStatus.EXECUTING)
-                run.status = RunStatus.EXECUTING
-            if run.started_at is None:
-                run.started_at = datetime.now(UTC)
-            await number_run(session, run)  # last: the job's counter stays locked until commit
-    if not marked:
+    marked = await autocommit(
+        resources.database, _MARK_EXECUTING, run_id, status.value, datetime.now(UTC)
+    )
+    if marked is None:  # cancelled (or otherwise moved on) while the place was claimed
         await release_slot(resources.database, run_id)
         return None
     return prepared

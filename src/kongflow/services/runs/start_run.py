@@ -5,10 +5,10 @@ EXECUTE_JOB); kongflow does it in CreateRun's own transaction, since nothing in 
 needs to wait. A run whose HOSTED integration has no connection yet waits in
 WAITING_ON_CONNECTIONS instead, recorded as a MissingConnection.
 
-The run's number is given when its first execution starts (:func:`number_run`), as
-v2's StartRun did, not here: the job's counter row is locked until the numbering
-transaction commits, and an event transaction (a bulk of events, say) would hold it
-much longer than an execution's short start does.
+The run's number is given when its first execution starts (PerformRunExecution, in
+the one statement that marks it EXECUTING), not here: the job's counter row is
+locked until the numbering transaction commits, and an event transaction (a bulk of
+events, say) would hold it much longer than that statement does.
 """
 
 from datetime import UTC, datetime
@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.db.orm import (
     Integration,
     IntegrationConnection,
-    JobCounter,
     JobIntegration,
     MissingConnection,
     Run,
@@ -76,25 +75,6 @@ async def start_run(session: AsyncSession, run: Run) -> None:
     run.queued_at = datetime.now(UTC)
     await session.flush()
     await queue_execution(session, run.id)
-
-
-async def number_run(session: AsyncSession, run: Run) -> None:
-    """Give ``run`` the next number of its job, if it has none yet."""
-    if run.number is None:
-        run.number = await _next_run_number(session, run.job_id)
-
-
-async def _next_run_number(session: AsyncSession, job_id: str) -> int:
-    """The job's next run number (the counter row serialises concurrent starts)."""
-    statement = (
-        insert(JobCounter)
-        .values(job_id=job_id, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["job_id"], set_={"last_number": JobCounter.last_number + 1}
-        )
-        .returning(JobCounter.last_number)
-    )
-    return int((await session.execute(statement)).scalar_one())
 
 
 async def _hosted_connection(
