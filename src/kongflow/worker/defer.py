@@ -20,32 +20,26 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from kongflow.db.raw import driver_connection
 
 DEFAULT_QUEUE = "default"
 
 _INSERT = (
     "INSERT INTO procrastinate_jobs "
     "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
-    "VALUES (:queue, :task_name, :priority, :lock, :queueing_lock, CAST(:args AS jsonb), "
-    ":scheduled_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) "
 )
-_DEFER = text(_INSERT + "RETURNING id")
-_DEFER_KEYED = text(
-    _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING RETURNING id"
-)
-_DEFER_OR_REPLACE = text(
+_DEFER = _INSERT + "RETURNING id"
+_DEFER_KEYED = _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING RETURNING id"
+_DEFER_OR_REPLACE = (
     _INSERT + "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO UPDATE SET "
     "args = EXCLUDED.args, scheduled_at = EXCLUDED.scheduled_at, "
     "priority = EXCLUDED.priority, lock = EXCLUDED.lock RETURNING id"
 )
-_WAITING = text(
-    "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :queueing_lock AND status = 'todo'"
-)
-_CANCEL_WAITING = text(
-    "DELETE FROM procrastinate_jobs WHERE queueing_lock = :queueing_lock AND status = 'todo'"
-)
+_WAITING = "SELECT id FROM procrastinate_jobs WHERE queueing_lock = $1 AND status = 'todo'"
+_CANCEL_WAITING = "DELETE FROM procrastinate_jobs WHERE queueing_lock = $1 AND status = 'todo'"
 
 
 async def defer_job(
@@ -66,27 +60,21 @@ async def defer_job(
     ``queueing_lock`` an already waiting job of that key is kept (or, with
     ``replace``, updated) instead of adding a second. Returns the job id.
     """
-    params = {
-        "queue": queue,
-        "task_name": task_name,
-        "priority": priority,
-        "lock": lock,
-        "queueing_lock": queueing_lock,
-        "args": json.dumps(args),
-        "scheduled_at": scheduled_at,
-    }
+    connection = await driver_connection(session)
+    params = (queue, task_name, priority, lock, queueing_lock, json.dumps(args), scheduled_at)
     if queueing_lock is None:
-        return int((await session.execute(_DEFER, params)).scalar_one())
+        return int(await connection.fetchval(_DEFER, *params))
     if replace:
-        return int((await session.execute(_DEFER_OR_REPLACE, params)).scalar_one())
-    inserted = (await session.execute(_DEFER_KEYED, params)).scalar_one_or_none()
+        return int(await connection.fetchval(_DEFER_OR_REPLACE, *params))
+    inserted = await connection.fetchval(_DEFER_KEYED, *params)
     if inserted is not None:
         return int(inserted)
     # Another transaction holds a waiting job of this key: it stands for ours.
-    return int((await session.execute(_WAITING, params)).scalar_one())
+    return int(await connection.fetchval(_WAITING, queueing_lock))
 
 
 async def cancel_waiting_job(session: AsyncSession, queueing_lock: str) -> int:
     """Remove the waiting (not yet started) job of ``queueing_lock``; returns how many."""
-    result = await session.execute(_CANCEL_WAITING, {"queueing_lock": queueing_lock})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    connection = await driver_connection(session)
+    status = await connection.execute(_CANCEL_WAITING, queueing_lock)
+    return int(status.rsplit(" ", 1)[-1])  # asyncpg answers "DELETE <count>"

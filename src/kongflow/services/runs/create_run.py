@@ -8,7 +8,8 @@ EXECUTE_JOB is one queue hop away from the event that caused it.
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import EventRecord, Job, JobVersion, Run, RunSubscription
-from kongflow.domain.enums import RunSubscriptionEvent, RunSubscriptionRecipientMethod
+from kongflow.domain.enums import RunStatus, RunSubscriptionEvent, RunSubscriptionRecipientMethod
+from kongflow.ids import new_id
 from kongflow.services.runs.start_run import start_run
 
 
@@ -22,6 +23,8 @@ async def create_run(
 ) -> Run:
     """Insert and start a run of ``version`` for ``event`` (in the version's environment)."""
     run = Run(
+        id=new_id("run"),
+        status=RunStatus.PENDING,
         job_id=job.id,
         version_id=version.id,
         event_id=event.id,
@@ -34,9 +37,9 @@ async def create_run(
         internal=job.internal,
         preprocess=version.preprocess_runs,
     )
-    session.add(run)
-    await session.flush()
+    session.add(run)  # written by StartRun's flush, with its first status
     if callback_url:
+        await session.flush()
         session.add_all(
             RunSubscription(
                 run_id=run.id,

@@ -9,18 +9,27 @@ the completion notifications, all in the caller's transaction.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import Run, RunSubscription, Task
-from kongflow.domain.enums import RunStatus, RunSubscriptionStatus, TaskStatus
+from kongflow.db.orm import Run
+from kongflow.db.raw import driver_connection
+from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.services.runs.concurrency import forget_wait
 from kongflow.services.runs.queue_execution import execution_key
 from kongflow.worker.defer import cancel_waiting_job, defer_job
 from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
 
-OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING)
+_CLOSE_OPEN_TASKS = """
+UPDATE tasks SET status = $2, completed_at = $3, updated_at = now()
+WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING', 'WAITING')
+"""
+_SUBSCRIBED = """
+SELECT EXISTS (
+    SELECT 1 FROM run_subscriptions
+    WHERE run_id = $1 AND status = 'ACTIVE' AND delivered_at IS NULL
+)
+"""
 
 
 async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output: Any) -> None:
@@ -36,22 +45,11 @@ async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output:
         if status in (RunStatus.CANCELED, RunStatus.TIMED_OUT)
         else TaskStatus.ERRORED
     )
-    await session.execute(
-        update(Task)
-        .where(Task.run_id == run.id, Task.status.in_(OPEN_TASK_STATUSES))
-        .values(status=closed, completed_at=now)
-    )
+    connection = await driver_connection(session)
+    await connection.execute(_CLOSE_OPEN_TASKS, run.id, closed.value, now)
     await cancel_waiting_job(session, execution_key(run.id))
     await forget_wait(session, run.id)  # an executing run frees its slot when its call ends
-    subscribed = await session.scalar(
-        select(
-            exists().where(
-                RunSubscription.run_id == run.id,
-                RunSubscription.status == RunSubscriptionStatus.ACTIVE,
-                RunSubscription.delivered_at.is_(None),
-            )
-        )
-    )
+    subscribed = await connection.fetchval(_SUBSCRIBED, run.id)
     if subscribed:
         await defer_job(
             session,

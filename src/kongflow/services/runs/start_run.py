@@ -26,6 +26,7 @@ from kongflow.db.orm import (
     RunConnection,
     run_missing_connections,
 )
+from kongflow.db.raw import driver_connection
 from kongflow.db.upsert import insert_if_absent
 from kongflow.domain.enums import ConnectionType, IntegrationAuthSource, RunStatus
 from kongflow.domain.states import check_run_transition
@@ -33,9 +34,22 @@ from kongflow.services.runs.queue_execution import queue_execution
 
 DEVELOPER = "DEVELOPER"
 
+_HAS_INTEGRATIONS = "SELECT EXISTS (SELECT 1 FROM job_integrations WHERE version_id = $1)"
+
 
 async def start_run(session: AsyncSession, run: Run) -> None:
-    """Move ``run`` (PENDING) to QUEUED and queue it, or to WAITING_ON_CONNECTIONS."""
+    """Move ``run`` (PENDING, added to the session) to QUEUED and queue it, or to
+    WAITING_ON_CONNECTIONS."""
+    connection = await driver_connection(session)
+    if not await connection.fetchval(_HAS_INTEGRATIONS, run.version_id):
+        # The common case, in one insert: nothing to resolve.
+        check_run_transition(run.status, RunStatus.QUEUED)
+        run.status = RunStatus.QUEUED
+        run.queued_at = datetime.now(UTC)
+        await session.flush()
+        await queue_execution(session, run.id)
+        return
+    await session.flush()
     integrations = (
         await session.execute(
             select(JobIntegration.key, Integration)
