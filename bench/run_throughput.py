@@ -39,6 +39,24 @@ def _stat(database_url: str, sql: str) -> int:
     return int(value or 0)
 
 
+def _wait_for_successes(database_url: str, runs: int) -> None:
+    """Poll (on one connection, so that polling costs the server no new backends)
+    until ``runs`` runs have succeeded."""
+    engine = create_engine(psycopg_url(database_url), poolclass=NullPool)
+    with engine.connect() as conn:
+        count = text("SELECT count(*) FROM runs WHERE status = 'SUCCESS'")
+        while conn.execute(count).scalar_one() < runs:
+            conn.rollback()  # a fresh snapshot for the next count
+            time.sleep(0.05)
+    engine.dispose()
+
+
+def _sessions(database_url: str) -> int:
+    return _stat(
+        database_url, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )
+
+
 def _transactions(database_url: str) -> int:
     return _stat(
         database_url,
@@ -68,17 +86,15 @@ def measure_runs(
     with pipeline(database_url, extra_workers=extra_workers, api_processes=api_processes) as line:
         before_jobs = _stat(database_url, JOBS_CREATED)
         before_tx = _transactions(database_url)
+        before_sessions = _sessions(database_url)
         started = time.perf_counter()
         asyncio.run(_send(line.server.url, line.auth, runs))
         sent = time.perf_counter() - started
-        while True:
-            done = _stat(database_url, "SELECT count(*) FROM runs WHERE status = 'SUCCESS'")
-            if done >= runs:
-                break
-            time.sleep(0.05)
+        _wait_for_successes(database_url, runs)
         elapsed = time.perf_counter() - started
         jobs = _stat(database_url, JOBS_CREATED) - before_jobs
         transactions = _transactions(database_url) - before_tx
+        sessions = _sessions(database_url) - before_sessions
         executions = len(line.arrivals.read_text().splitlines())
     return {
         "runs_per_second": runs / elapsed,
@@ -87,6 +103,7 @@ def measure_runs(
         "jobs_per_run": jobs / runs,
         "transactions_per_run": transactions / runs,
         "executions_per_run": executions / runs,
+        "connections_opened": sessions,
     }
 
 
