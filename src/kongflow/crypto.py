@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -21,6 +21,7 @@ from kongflow.errors import ConfigurationError
 from kongflow.settings import Settings
 
 KEY_FILE_NAME = "instance.key"
+DECRYPTED_CACHE_SIZE = 10_000
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -36,9 +37,15 @@ def hash_api_key(key: str) -> str:
 
 @dataclass(frozen=True)
 class InstanceKey:
-    """Symmetric key that encrypts secrets stored in the database."""
+    """Symmetric key that encrypts secrets stored in the database.
+
+    Decryptions are remembered (a ciphertext always decrypts to the same text): every
+    call to an endpoint presents the environment's key, and Fernet's HMAC check and
+    AES cost more than the rest of preparing an execution.
+    """
 
     fernet: Fernet
+    _decrypted: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_secret(cls, secret: str) -> "InstanceKey":
@@ -63,13 +70,20 @@ class InstanceKey:
         return self.fernet.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
+        known = self._decrypted.get(ciphertext)
+        if known is not None:
+            return known
         try:
-            return self.fernet.decrypt(ciphertext.encode()).decode()
+            plaintext = self.fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise ConfigurationError(
                 "A stored secret cannot be decrypted: this process runs with a different "
                 "instance key (KONGFLOW_SECRET_KEY) than the one that wrote it."
             ) from exc
+        if len(self._decrypted) >= DECRYPTED_CACHE_SIZE:
+            self._decrypted.clear()
+        self._decrypted[ciphertext] = plaintext
+        return plaintext
 
 
 def _read_or_create_key_file(path: Path) -> str:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +72,8 @@ from kongflow.services.tasks.fail_task import format_task_error
 logger = logging.getLogger(__name__)
 
 MAX_YIELDS = 100
+
+_LOCK_RUN = select(Run).where(Run.id == bindparam("run_id")).with_for_update()  # built once
 MIN_CHUNK_MS = 10_000
 MAX_CHUNK_MS = 120_000
 
@@ -94,7 +96,7 @@ async def record_execution_outcome(
 ) -> None:
     """Apply ``answer`` to run ``run_id`` (which this execution marked EXECUTING);
     ``endpoint_version`` is the endpoint's protocol version when the call was made."""
-    run = await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+    run = await session.scalar(_LOCK_RUN, {"run_id": run_id})
     if run is None:
         return
     if run.status is not RunStatus.EXECUTING:
