@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 from kongflow.crypto import InstanceKey
 from kongflow.db.session import Database
@@ -23,18 +23,16 @@ class Resources:
     """The database, the endpoint HTTP client, the instance key and the settings."""
 
     database: Database
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     key: InstanceKey
     settings: Settings
 
 
-def endpoint_http_client() -> httpx.AsyncClient:
-    """The client for calls to user endpoints (timeouts are set per call)."""
-    return httpx.AsyncClient(
-        limits=httpx.Limits(
-            max_connections=ENDPOINT_CONNECTIONS, max_keepalive_connections=ENDPOINT_CONNECTIONS
-        ),
-        trust_env=False,
+def endpoint_http_client() -> aiohttp.ClientSession:
+    """The client for calls to user endpoints (timeouts are set per call); create it
+    with the event loop running."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=ENDPOINT_CONNECTIONS), trust_env=False
     )
 
 
@@ -48,5 +46,5 @@ async def open_resources(
     try:
         yield Resources(database=database, http=http, key=key, settings=settings)
     finally:
-        await http.aclose()
+        await http.close()
         await database.dispose()

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import select, update
 
 from kongflow.db.orm import Endpoint, Run, RunSubscription
@@ -178,17 +178,19 @@ async def _post_webhook(resources: Resources, url: str, body: bytes, signature: 
         "user-agent": USER_AGENT,
         SIGNATURE_HEADER: signature,
     }
+    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
     try:
-        request = resources.http.build_request(
-            "POST", url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
-        )
         # The answer's body is of no interest: only the status is read.
-        response = await resources.http.send(request, stream=True, follow_redirects=False)
-        await response.aclose()
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        async with resources.http.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        ) as response:
+            status = response.status
+    except TimeoutError:
+        return f"POST {url} failed: no answer within {WEBHOOK_TIMEOUT_SECONDS} s"
+    except aiohttp.ClientError as exc:
         return f"POST {url} failed: {type(exc).__name__}: {exc}"
-    if not 200 <= response.status_code < 300:
-        return f"POST {url} answered HTTP {response.status_code}"
+    if not 200 <= status < 300:
+        return f"POST {url} answered HTTP {status}"
     return None
 
 
