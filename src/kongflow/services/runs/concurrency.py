@@ -10,10 +10,12 @@ of each freed key, which then tries again.
 
 Claims and releases of one key are serialised with a transaction-scoped advisory
 lock on the key, so a waiter is never missed: either the releaser sees the wait
-row, or the claimer sees the freed slot. Each is one SQL function call in a
-transaction of its own (migration 0004), so the lock is held only while the
-database runs it. A slot of a worker
-that died stops counting after ``STALE_AFTER`` (longer than any execution).
+row, or the claimer sees the freed slot. Each is one SQL function call (migration
+0004), so the lock is never held across a round trip to Python: a claim is a
+transaction of its own, and a release is the last statement of the transaction
+that records the execution's outcome (its locks end with that commit, and the woken
+runs are queued in it). A slot of a worker that died stops counting after
+``STALE_AFTER`` (longer than any execution).
 """
 
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ STALE_AFTER = timedelta(minutes=20)
 
 _CLAIM = "SELECT kongflow_claim_execution_slot($1, $2, $3, $4)"
 _RELEASE = "SELECT kongflow_release_execution_slot($1)"
+_FORGET_WAITS = "DELETE FROM execution_waits WHERE run_id = ANY($1::varchar[])"
 
 
 @dataclass(frozen=True)
@@ -83,15 +86,19 @@ async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bo
     )
 
 
-async def release_slot(database: Database, run_id: str) -> list[str]:
-    """Free ``run_id``'s slot and queue the oldest waiter of each freed key; returns
-    the ids of the runs woken."""
-    woken: list[str] = list(await autocommit(database, _RELEASE, run_id) or [])
+async def release_slot(session: AsyncSession, run_id: str) -> list[str]:
+    """Free ``run_id``'s slot and queue the oldest waiter of each freed key, in the
+    caller's transaction; returns the ids of the runs woken.
+
+    Call it last before committing: the freed keys stay locked until the commit, so
+    that a concurrent claim sees either the slot or the wait, never neither.
+    """
+    connection = await driver_connection(session)
+    woken: list[str] = list(await connection.fetchval(_RELEASE, run_id) or [])
     if woken:
-        async with database.transaction() as session:
-            await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id.in_(woken)))
-            for waiter in woken:
-                await queue_execution(session, waiter, resume=True)
+        await connection.execute(_FORGET_WAITS, woken)
+        for waiter in woken:
+            await queue_execution(session, waiter, resume=True)
     return woken
 
 

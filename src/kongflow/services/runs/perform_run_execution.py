@@ -7,7 +7,7 @@ Three steps, with no transaction held open across the network:
    statement each);
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
-   happens next, then free the concurrency place.
+   happens next, and free the concurrency place, in one transaction.
 
 Only jobs holding the run's procrastinate lock call this, so one run never has two
 executions at once; finding the run EXECUTING therefore means the previous holder
@@ -104,8 +104,16 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
                 task_count_before=prepared.task_count,
                 endpoint_version=prepared.endpoint_version,
             )
-    finally:
-        await release_slot(resources.database, run_id)
+            await release_slot(session, run_id)  # with the outcome, in one commit
+    except BaseException:
+        await _give_back_slot(resources, run_id)
+        raise
+
+
+async def _give_back_slot(resources: Resources, run_id: str) -> None:
+    """Free the run's concurrency place on its own, when it cannot go with an outcome."""
+    async with resources.database.transaction() as session:
+        await release_slot(session, run_id)
 
 
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:
@@ -161,6 +169,6 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
         resources.database, _MARK_EXECUTING, run_id, status.value, datetime.now(UTC)
     )
     if marked is None:  # cancelled (or otherwise moved on) while the place was claimed
-        await release_slot(resources.database, run_id)
+        await _give_back_slot(resources, run_id)
         return None
     return prepared

@@ -43,6 +43,11 @@ async def _queued_executions(db: Database) -> list[str]:
         return [run_id for (run_id,) in rows]
 
 
+async def _release(db: Database, run_id: str) -> list[str]:
+    async with db.transaction() as session:
+        return await release_slot(session, run_id)
+
+
 async def test_a_full_limit_makes_runs_wait_and_a_release_wakes_the_oldest(
     db: Database, instance_key: InstanceKey
 ) -> None:
@@ -57,12 +62,12 @@ async def test_a_full_limit_makes_runs_wait_and_a_release_wakes_the_oldest(
     assert not await claim_slot(db, third, limits)
     assert sorted(await _waiting(db)) == sorted([second, third])
 
-    assert await release_slot(db, first) == [second]  # the oldest waiter
+    assert await _release(db, first) == [second]  # the oldest waiter
     assert await _waiting(db) == [third]
     assert await _queued_executions(db) == [second]
     assert await claim_slot(db, second, limits)
     assert not await claim_slot(db, third, limits)
-    assert await release_slot(db, first) == []  # nothing left to release
+    assert await _release(db, first) == []  # nothing left to release
 
 
 async def test_every_limit_must_have_room(db: Database, instance_key: InstanceKey) -> None:
