@@ -3,16 +3,17 @@
 An execution (one EXECUTE_JOB call) counts against up to three limits, each a key:
 the organization's (``org:<id>``, default 10), the job version's numeric
 ``concurrencyLimit`` (``version:<id>``) and its named group (``group:<id>``). Before
-calling the endpoint, the run claims an :class:`ExecutionSlot` naming its keys; if
-any key is full it records an :class:`ExecutionWait` and does nothing more: no
-polling. When an execution ends it frees its slot and queues the oldest waiting run
-of each freed key, which then tries again.
+calling the endpoint, the run claims an :class:`ExecutionSlot` naming its keys (as
+PerformRunExecution starts it); if any key is full it records an
+:class:`ExecutionWait` and does nothing more: no polling. When an execution ends it
+frees its slot and queues the oldest waiting run of each freed key, which then
+tries again.
 
 Claims and releases of one key are serialised with a transaction-scoped advisory
 lock on the key, so a waiter is never missed: either the releaser sees the wait
-row, or the claimer sees the freed slot. Each is one SQL function call (migration
-0004), so the lock is never held across a round trip to Python: a claim is a
-transaction of its own, and a release is the last statement of the transaction
+row, or the claimer sees the freed slot. Each is one SQL function call (migrations
+0004 and 0006), so the lock is never held across a round trip to Python: a claim is
+a transaction of its own, and a release is the last statement of the transaction
 that records the execution's outcome (its locks end with that commit, and the woken
 runs are queued in it). A slot of a worker that died stops counting after
 ``STALE_AFTER`` (longer than any execution).
@@ -31,13 +32,11 @@ from kongflow.db.orm import (
     Organization,
     Run,
 )
-from kongflow.db.raw import autocommit, driver_connection
-from kongflow.db.session import Database
+from kongflow.db.raw import driver_connection
 from kongflow.services.runs.queue_execution import queue_execution
 
 STALE_AFTER = timedelta(minutes=20)
 
-_CLAIM = "SELECT kongflow_claim_execution_slot($1, $2, $3, $4)"
 _RELEASE = "SELECT kongflow_release_execution_slot($1)"
 _FORGET_WAITS = "DELETE FROM execution_waits WHERE run_id = ANY($1::varchar[])"
 
@@ -64,26 +63,6 @@ async def limits_of(
     if version.concurrency_limit:
         limits.append(Limit(f"version:{version.id}", version.concurrency_limit))
     return sorted(limits, key=lambda limit: limit.key)
-
-
-async def claim_slot(database: Database, run_id: str, limits: list[Limit]) -> bool:
-    """Take a place under every limit for ``run_id``; False (and a wait recorded) when
-    one is full. Re-claiming by a run that already holds a slot succeeds.
-
-    Runs in a transaction of its own, committed at once, whatever the caller's
-    transaction does: a claim whose execution then fails is released by the retry's
-    execution, or expires.
-    """
-    return bool(
-        await autocommit(
-            database,
-            _CLAIM,
-            run_id,
-            [limit.key for limit in limits],
-            [limit.limit for limit in limits],
-            int(STALE_AFTER.total_seconds()),
-        )
-    )
 
 
 async def release_slot(session: AsyncSession, run_id: str) -> list[str]:

@@ -2,9 +2,9 @@
 
 Three steps, with no transaction held open across the network:
 
-1. *prepare*: read the run and build the body (one transaction), claim a concurrency
-   place, then mark the run EXECUTING and number it if that is still its state (one
-   statement each);
+1. *prepare*: read the run and build the body (one transaction), then in one SQL
+   function call claim a concurrency place and mark the run EXECUTING (numbering
+   it), provided it is still in the status that was read;
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
    happens next, and free the concurrency place, in one transaction.
@@ -30,7 +30,7 @@ from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError, RawAnswer
 from kongflow.services.environments.environment_api_key import decrypt_api_key
-from kongflow.services.runs.concurrency import claim_slot, limits_of, release_slot
+from kongflow.services.runs.concurrency import STALE_AFTER, limits_of, release_slot
 from kongflow.services.runs.execution_body import build_execution_body
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
 
@@ -54,21 +54,8 @@ _RUN_WITH_CONTEXT = (
     )
 )
 
-# EXECUTING, started and numbered, unless the run moved on since it was read ($2):
-# NULL then. The job's counter only advances for a run that still has no number.
-_MARK_EXECUTING = """
-WITH counter AS (
-    INSERT INTO job_counters (job_id, last_number)
-    SELECT job_id, 1 FROM runs WHERE id = $1 AND status = $2 AND number IS NULL
-    ON CONFLICT (job_id) DO UPDATE SET last_number = job_counters.last_number + 1
-    RETURNING last_number
-)
-UPDATE runs
-SET status = 'EXECUTING', started_at = coalesce(started_at, $3),
-    number = coalesce(number, (SELECT last_number FROM counter)), updated_at = now()
-WHERE id = $1 AND status = $2
-RETURNING id
-"""
+# Lock the run, claim its place, mark it EXECUTING and number it (migration 0006).
+_START = "SELECT kongflow_start_execution($1, $2, $3, $4, $5, $6)"
 
 
 @dataclass(frozen=True)
@@ -117,10 +104,10 @@ async def _give_back_slot(resources: Resources, run_id: str) -> None:
 
 
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:
-    """Read what the call needs, claim a concurrency place, then mark the run EXECUTING.
+    """Read what the call needs, then start the execution (claim and mark), or
+    return None when the run waits for a place or is no longer executable.
 
-    Neither the read nor the claim holds a lock while the other waits; the final mark
-    checks the run did not change meanwhile (a cancel, say).
+    The read holds no lock; the start checks the run did not change meanwhile.
     """
     async with resources.database.transaction() as session:
         run = await session.scalar(_RUN_WITH_CONTEXT, {"run_id": run_id})
@@ -162,13 +149,18 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
     if status is not RunStatus.EXECUTING:
         check_run_transition(status, RunStatus.EXECUTING)
 
-    if not await claim_slot(resources.database, run_id, limits):
-        logger.info("run %s waits for a concurrency place", run_id)
-        return None
-    marked = await autocommit(
-        resources.database, _MARK_EXECUTING, run_id, status.value, datetime.now(UTC)
+    started = await autocommit(
+        resources.database,
+        _START,
+        run_id,
+        status.value,
+        [limit.key for limit in limits],
+        [limit.limit for limit in limits],
+        int(STALE_AFTER.total_seconds()),
+        datetime.now(UTC),
     )
-    if marked is None:  # cancelled (or otherwise moved on) while the place was claimed
-        await _give_back_slot(resources, run_id)
+    if started == "waiting":
+        logger.info("run %s waits for a concurrency place", run_id)
+    if started != "started":  # or the run moved on since it was read (a cancel, say)
         return None
     return prepared

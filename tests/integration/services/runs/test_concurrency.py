@@ -16,7 +16,7 @@ from kongflow.db.orm import (
 from kongflow.db.session import Database
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
-from kongflow.services.runs.concurrency import Limit, claim_slot, limits_of, release_slot
+from kongflow.services.runs.concurrency import STALE_AFTER, Limit, limits_of, release_slot
 from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata, make_endpoint
 from tests.support.runs import make_run
@@ -41,6 +41,24 @@ async def _queued_executions(db: Database) -> list[str]:
             {"t": EXECUTE_RUN},
         )
         return [run_id for (run_id,) in rows]
+
+
+async def claim_slot(db: Database, run_id: str, limits: list[Limit]) -> bool:
+    """The claim, as the start of an execution makes it (migration 0004's function)."""
+    async with db.transaction() as session:
+        claimed = await session.scalar(
+            text(
+                "SELECT kongflow_claim_execution_slot(CAST(:run AS varchar), "
+                "CAST(:keys AS varchar[]), CAST(:limits AS integer[]), :stale)"
+            ),
+            {
+                "run": run_id,
+                "keys": [limit.key for limit in limits],
+                "limits": [limit.limit for limit in limits],
+                "stale": int(STALE_AFTER.total_seconds()),
+            },
+        )
+    return bool(claimed)
 
 
 async def _release(db: Database, run_id: str) -> list[str]:
