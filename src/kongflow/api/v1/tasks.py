@@ -152,8 +152,10 @@ async def complete_run_task(
     environment: EnvironmentDep,
     session: SessionDep,
     trigger_version: OptionalHeader = None,
-) -> dict[str, Any]:
-    """Record the task's output and answer the updated ServerTask."""
+) -> JSONResponse:
+    """Record the task's output and answer the updated ServerTask (a JSONResponse,
+    built directly: this is on every task's path, and FastAPI's response validation
+    of a plain dict costs more than building it)."""
     too_large: OutputTooLarge | None = None
     async with session.begin():
         try:
@@ -173,7 +175,7 @@ async def complete_run_task(
                 properties=body.properties,
                 scope=environment,
             )
-            return server_task_json(task, force_yield=task["force_yield_immediately"])
+            return JSONResponse(server_task_json(task, force_yield=task["force_yield_immediately"]))
     assert too_large is not None
     raise too_large
 
