@@ -183,7 +183,8 @@ def main() -> None:
     print(
         f"per run: {one['jobs_per_run']:.2f} queue jobs, {one['transactions_per_run']:.1f} "
         f"database transactions, {one['executions_per_run']:.2f} EXECUTE_JOB calls "
-        "(+ the event POST, runTask and completeTask from the SDK: 4 HTTP calls in all)"
+        "(+ the event POST, runTask and completeTask from the SDK: 4 HTTP calls in all); "
+        f"{one['connections_opened']} database connections opened while measuring"
     )
     print(f"procrastinate no-op jobs: {raw:6.0f} jobs/s (one worker, concurrency 10)")
     print(
