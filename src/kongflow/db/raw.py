@@ -1,6 +1,6 @@
 """Plain asyncpg statements inside a session's transaction, for the run engine's hot path.
 
-Every single-task run makes a few dozen statements, and on this 2-core machine
+Every single-task run makes about twenty statements, and on this 2-core machine
 Python CPU is what limits run throughput. Measured with ``bench/statement_cost.py``
 (a one-row select by primary key, client CPU per transaction): about 1.0 ms through
 the ORM, 0.7 ms through SQLAlchemy Core and 0.6 ms through asyncpg in the session,

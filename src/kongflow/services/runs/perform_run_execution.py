@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 EXECUTABLE = (RunStatus.QUEUED, RunStatus.WAITING_TO_EXECUTE, RunStatus.EXECUTING)
 HTTP_MARGIN_MS = 15_000
 
-# One query for the run and everything its execution body names (locking the run).
+# One query for the run and everything its execution body names (no lock: starting
+# the execution checks that the run is still in the status read here).
 _RUN_WITH_CONTEXT = (
     select(Run)
     .where(Run.id == bindparam("run_id"))
