@@ -22,7 +22,7 @@ runs are queued in it). A slot of a worker that died stops counting after
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
@@ -74,17 +74,24 @@ async def release_slot(session: AsyncSession, run_id: str) -> list[str]:
     """
     connection = await driver_connection(session)
     woken: list[str] = list(await connection.fetchval(_RELEASE, run_id) or [])
-    if woken:
-        await connection.execute(_FORGET_WAITS, woken)
-        for waiter in woken:
-            await queue_execution(session, waiter, resume=True)
+    await _wake(session, woken)
     return woken
+
+
+async def _wake(session: AsyncSession, run_ids: list[str]) -> None:
+    """Drop these runs' waits and queue each to try its claim again."""
+    if not run_ids:
+        return
+    connection = await driver_connection(session)
+    await connection.execute(_FORGET_WAITS, run_ids)
+    for run_id in run_ids:
+        await queue_execution(session, run_id, resume=True)
 
 
 async def forget_wait(session: AsyncSession, run_id: str) -> None:
     """Drop a finished or cancelled run's wait (a run that waits holds no slot)."""
     connection = await driver_connection(session)
-    await connection.execute("DELETE FROM execution_waits WHERE run_id = $1", run_id)
+    await connection.execute(_FORGET_WAITS, [run_id])
 
 
 async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:
@@ -95,8 +102,5 @@ async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:
             select(ExecutionWait.run_id).order_by(ExecutionWait.since).limit(limit)
         )
     )
-    if waiters:
-        await session.execute(delete(ExecutionWait).where(ExecutionWait.run_id.in_(waiters)))
-        for waiter in waiters:
-            await queue_execution(session, waiter, resume=True)
+    await _wake(session, waiters)
     return len(waiters)
