@@ -9,7 +9,7 @@ from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
-from kongflow.services.runs.create_run import create_run
+from kongflow.services.runs.create_run import RunTarget, create_run
 from tests.support.jobs import job_metadata
 
 
@@ -37,9 +37,10 @@ async def make_run(
         )
         session.add(event)
         await session.flush()
-        run = await create_run(
-            session, event=event, job=registration.job, version=registration.version
+        run_id = await create_run(
+            session, event=event, target=RunTarget.of(registration.job, registration.version)
         )
+        run = await session.get_one(Run, run_id)
         run.status = status
         run.output = output
     return run

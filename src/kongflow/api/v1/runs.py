@@ -164,7 +164,7 @@ async def invoke(
     body = body or InvokeJobBody()
     options = body.options
     async with session.begin():
-        run = await invoke_job(
+        run_id = await invoke_job(
             session,
             environment,
             job_slug,
@@ -174,7 +174,7 @@ async def invoke(
             callback_url=options.callback_url if options else None,
             idempotency_key=key,
         )
-        return {"id": run.id}
+        return {"id": run_id}
 
 
 @router.post("/api/v1/jobs/{job_slug}/cancel-runs")

@@ -4,7 +4,9 @@ Candidates come from one indexed lookup (environment, source, enabled, not manua
 and the event name in the dispatcher's GIN-indexed ``event`` array), so the cost
 does not grow with the number of dispatchers listening to other events. Each
 candidate's payload and context filters are then evaluated, and each match becomes
-runs: one for a job version, one per attached job for a dynamic trigger.
+runs: one for a job version, one per attached job for a dynamic trigger. The lookup
+of candidates and of a job version's target are plain asyncpg (``db/raw.py``): they
+run for every event received.
 
 Fixes of v2 quirks: a dispatcher restricted to an account never matches another
 account's events, filters or not (quirk 4); ``deliveredAt`` is set whether or not
@@ -12,36 +14,32 @@ anything matched (quirk 5), so "delivered" means "processed".
 """
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
     DynamicTrigger,
-    EventDispatcher,
     EventRecord,
     Job,
     JobAlias,
     JobVersion,
-    Run,
     dynamic_trigger_jobs,
 )
+from kongflow.db.raw import driver_connection
 from kongflow.domain.enums import JobVersionStatus, PayloadType
 from kongflow.domain.event_filter import event_filter_matches
-from kongflow.services.runs.create_run import create_run
+from kongflow.services.runs.create_run import RunTarget, create_run, find_active_target
 
 LATEST = "latest"
 
-# Built once (with bind parameters): this runs for every event received.
-_CANDIDATES = select(EventDispatcher).where(
-    EventDispatcher.environment_id == bindparam("environment_id"),
-    EventDispatcher.source == bindparam("source"),
-    EventDispatcher.enabled.is_(True),
-    EventDispatcher.manual.is_(False),
-    EventDispatcher.event.contains(bindparam("names", type_=ARRAY(String))),
+_CANDIDATES = (
+    "SELECT dispatchable, payload_filter, context_filter, external_account_id, environment_id "
+    "FROM event_dispatchers WHERE environment_id = $1 AND source = $2 AND enabled "
+    "AND NOT manual AND event @> $3::varchar[]"
 )
 
 
@@ -72,54 +70,61 @@ def _subject(event: EventRecord) -> dict[str, Any] | None:
     return {"payload": payload, "context": event.context}
 
 
-def dispatcher_matches(dispatcher: EventDispatcher, event: EventRecord) -> bool:
-    """Whether ``dispatcher``'s account restriction and filters accept ``event``."""
-    if (
-        dispatcher.external_account_id is not None
-        and dispatcher.external_account_id != event.external_account_id
-    ):
+def dispatcher_matches(dispatcher: Mapping[str, Any], event: EventRecord) -> bool:
+    """Whether a dispatcher's account restriction and filters (a row of its
+    ``external_account_id``, ``payload_filter`` and ``context_filter``) accept
+    ``event``."""
+    account_id = dispatcher["external_account_id"]
+    if account_id is not None and account_id != event.external_account_id:
         return False
-    if dispatcher.payload_filter is None and dispatcher.context_filter is None:
+    payload_filter, context_filter = dispatcher["payload_filter"], dispatcher["context_filter"]
+    if payload_filter is None and context_filter is None:
         return True
     subject = _subject(event)
     if subject is None:
         return False
     return event_filter_matches(
-        subject,
-        {"payload": dispatcher.payload_filter or {}, "context": dispatcher.context_filter or {}},
+        subject, {"payload": payload_filter or {}, "context": context_filter or {}}
     )
 
 
-async def deliver_event(session: AsyncSession, event: EventRecord) -> list[Run]:
-    """Create the runs ``event`` triggers and mark it delivered."""
+async def deliver_event(session: AsyncSession, event: EventRecord) -> list[str]:
+    """Create the runs ``event`` triggers and mark it delivered; returns their ids."""
     if event.cancelled_at is not None:
         return []
-    candidates = await session.scalars(
-        _CANDIDATES,
-        {"environment_id": event.environment_id, "source": event.source, "names": [event.name]},
+    connection = await driver_connection(session)
+    candidates = await connection.fetch(
+        _CANDIDATES, event.environment_id, event.source, [event.name]
     )
-    runs: list[Run] = []
+    run_ids: list[str] = []
     for dispatcher in candidates:
         if dispatcher_matches(dispatcher, event):
-            runs.extend(await invoke_dispatcher(session, dispatcher, event))
+            run_ids.extend(
+                await invoke_dispatcher(
+                    session, dispatcher["dispatchable"], dispatcher["environment_id"], event
+                )
+            )
     if event.delivered_at is None:
         event.delivered_at = datetime.now(UTC)
         await session.flush()
-    return runs
+    return run_ids
 
 
 async def invoke_dispatcher(
-    session: AsyncSession, dispatcher: EventDispatcher, event: EventRecord
-) -> list[Run]:
-    """The runs one matching dispatcher creates for ``event``."""
-    target = dispatcher.dispatchable or {}
+    session: AsyncSession,
+    dispatchable: dict[str, Any] | None,
+    environment_id: str,
+    event: EventRecord,
+) -> list[str]:
+    """The ids of the runs a matching dispatcher (what it ``dispatchable``s, in
+    ``environment_id``) creates for ``event``."""
+    target = dispatchable or {}
     kind = target.get("type")
     if kind == "JOB_VERSION":
-        version = await session.get(JobVersion, target.get("id"))
-        if version is None or version.status is not JobVersionStatus.ACTIVE:
+        run_target = await find_active_target(session, str(target.get("id")))
+        if run_target is None:
             return []
-        job = await session.get_one(Job, version.job_id)
-        return [await create_run(session, event=event, job=job, version=version)]
+        return [await create_run(session, event=event, target=run_target)]
     if kind == "DYNAMIC_TRIGGER":
         trigger = await session.get(DynamicTrigger, target.get("id"))
         if trigger is None:
@@ -131,12 +136,12 @@ async def invoke_dispatcher(
             .join(JobVersion, JobVersion.id == JobAlias.version_id)
             .where(
                 dynamic_trigger_jobs.c.dynamic_trigger_id == trigger.id,
-                JobAlias.environment_id == dispatcher.environment_id,
+                JobAlias.environment_id == environment_id,
                 JobVersion.status == JobVersionStatus.ACTIVE,
             )
         )
         return [
-            await create_run(session, event=event, job=job, version=version)
+            await create_run(session, event=event, target=RunTarget.of(job, version))
             for job, version in rows
         ]
     return []  # EPHEMERAL dispatchers (io.waitForEvent) are not supported yet

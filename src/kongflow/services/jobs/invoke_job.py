@@ -17,7 +17,7 @@ from kongflow.errors import Conflict
 from kongflow.ids import new_id, new_ulid
 from kongflow.services.accounts.ensure_external_account import ensure_external_account
 from kongflow.services.jobs.find_job import find_job
-from kongflow.services.runs.create_run import create_run
+from kongflow.services.runs.create_run import RunTarget, create_run
 
 INVOKE_EVENT = "invoke"
 
@@ -32,8 +32,9 @@ async def invoke_job(
     account_id: str | None,
     callback_url: str | None,
     idempotency_key: str | None,
-) -> Run:
-    """Start a run of job ``slug``'s live version (or return the one the key started)."""
+) -> str:
+    """Start a run of job ``slug``'s live version (or find the one the key started);
+    returns the run's id."""
     if idempotency_key and (earlier := await _first_run(session, scope, idempotency_key)):
         return earlier
     scoped = await find_job(session, scope, slug)
@@ -68,13 +69,16 @@ async def invoke_job(
         return earlier
     event = await session.get_one(EventRecord, inserted)
     return await create_run(
-        session, event=event, job=scoped.job, version=scoped.latest, callback_url=callback_url
+        session,
+        event=event,
+        target=RunTarget.of(scoped.job, scoped.latest),
+        callback_url=callback_url,
     )
 
 
-async def _first_run(session: AsyncSession, scope: EnvironmentScope, event_id: str) -> Run | None:
+async def _first_run(session: AsyncSession, scope: EnvironmentScope, event_id: str) -> str | None:
     return await session.scalar(
-        select(Run)
+        select(Run.id)
         .join(EventRecord, EventRecord.id == Run.event_id)
         .where(EventRecord.event_id == event_id, EventRecord.environment_id == scope.id)
         .order_by(Run.created_at)

@@ -17,7 +17,7 @@ from kongflow.db.orm import EventRecord, Job, JobVersion, Run
 from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import ValidationFailed
 from kongflow.services.accounts.ensure_external_account import ensure_external_account
-from kongflow.services.runs.create_run import create_run
+from kongflow.services.runs.create_run import RunTarget, create_run
 
 TEST_EVENT_SOURCE = "trigger.dev"
 
@@ -66,8 +66,8 @@ async def test_job(
     )
     session.add(event)
     await session.flush()
-    run = await create_run(session, event=event, job=job, version=version)
-    return TestRun(event=event, run=run)
+    run_id = await create_run(session, event=event, target=RunTarget.of(job, version))
+    return TestRun(event=event, run=await session.get_one(Run, run_id))
 
 
 test_job.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

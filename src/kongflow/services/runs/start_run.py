@@ -1,9 +1,11 @@
-"""StartRun: freeze a new run's credentials and queue its first execution.
+"""StartRun: resolve the connections of a new run whose job version uses integrations.
 
-v2 did this in a worker job after CreateRun (one more queue hop before the first
-EXECUTE_JOB); kongflow does it in CreateRun's own transaction, since nothing in it
-needs to wait. A run whose HOSTED integration has no connection yet waits in
-WAITING_ON_CONNECTIONS instead, recorded as a MissingConnection.
+CreateRun only comes here for such a run (the others need nothing resolved and are
+inserted QUEUED). Each integration gets its connection; a HOSTED integration without
+one makes the run wait in WAITING_ON_CONNECTIONS instead, recorded as a
+MissingConnection. Otherwise the run is QUEUED and its first execution queued, in the
+caller's transaction (v2 did this in a worker job after CreateRun: one more queue hop
+before the first EXECUTE_JOB).
 
 The run's number is given when its first execution starts (PerformRunExecution, in
 the one statement that marks it EXECUTING), not here: the job's counter row is
@@ -26,7 +28,6 @@ from kongflow.db.orm import (
     RunConnection,
     run_missing_connections,
 )
-from kongflow.db.raw import driver_connection
 from kongflow.db.upsert import insert_if_absent
 from kongflow.domain.enums import ConnectionType, IntegrationAuthSource, RunStatus
 from kongflow.domain.states import check_run_transition
@@ -34,22 +35,10 @@ from kongflow.services.runs.queue_execution import queue_execution
 
 DEVELOPER = "DEVELOPER"
 
-_HAS_INTEGRATIONS = "SELECT EXISTS (SELECT 1 FROM job_integrations WHERE version_id = $1)"
-
 
 async def start_run(session: AsyncSession, run: Run) -> None:
-    """Move ``run`` (PENDING, added to the session) to QUEUED and queue it, or to
-    WAITING_ON_CONNECTIONS."""
-    connection = await driver_connection(session)
-    if not await connection.fetchval(_HAS_INTEGRATIONS, run.version_id):
-        # The common case, in one insert: nothing to resolve.
-        check_run_transition(run.status, RunStatus.QUEUED)
-        run.status = RunStatus.QUEUED
-        run.queued_at = datetime.now(UTC)
-        await session.flush()
-        await queue_execution(session, run.id)
-        return
-    await session.flush()
+    """Move ``run`` (PENDING, its version using integrations) to QUEUED and queue it,
+    or to WAITING_ON_CONNECTIONS."""
     integrations = (
         await session.execute(
             select(JobIntegration.key, Integration)

@@ -128,7 +128,7 @@ async def receiver() -> AsyncIterator[WebhookReceiver]:
 async def _invoke(db: Database, callback_url: str | None, **options: Any) -> str:
     scope = await scope_of(db)
     async with db.transaction() as session:
-        run = await invoke_job(
+        return await invoke_job(
             session,
             scope,
             "notify",
@@ -138,7 +138,6 @@ async def _invoke(db: Database, callback_url: str | None, **options: Any) -> str
             callback_url=callback_url,
             idempotency_key=options.get("idempotency_key"),
         )
-        return run.id
 
 
 async def _send_event(http: httpx.AsyncClient, dev_key: str, event_id: str) -> None:
