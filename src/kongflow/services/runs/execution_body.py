@@ -62,11 +62,11 @@ async def build_execution_body(
     endpoint: Endpoint,
     environment: Environment,
     organization: Organization,
+    project: Project,
     with_tasks: bool = True,
 ) -> dict[str, Any]:
     """Assemble RunJobBody for ``run`` as it stands in the database now (``with_tasks``
     false skips looking for completed tasks, for a first execution that has none)."""
-    project = await session.get_one(Project, run.project_id)
     body: dict[str, Any] = {
         "event": api_event_log(event),
         "job": {"id": job.slug, "version": version.version},
