@@ -14,10 +14,11 @@ are JSON *text* (use :func:`jsonb`) and ``jsonb`` results arrive parsed; enums a
 plain strings both ways.
 """
 
+import contextlib
 import enum
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
 import asyncpg
@@ -50,6 +51,14 @@ def jsonb(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+@contextlib.asynccontextmanager
+async def _connection_of_its_own(database: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled asyncpg connection in autocommit mode (no SQLAlchemy transaction)."""
+    async with database.engine.connect() as connection:
+        adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+        yield adapter.driver_connection
+
+
 async def autocommit(database: Database, sql: str, *args: Any) -> Any:
     """Run one statement as a transaction of its own and return its first value.
 
@@ -57,10 +66,16 @@ async def autocommit(database: Database, sql: str, *args: Any) -> Any:
     is atomic on its own (one ``UPDATE`` with its CTEs), so that no ``BEGIN`` and
     ``COMMIT`` round trips are spent on it.
     """
-    async with database.engine.connect() as connection:
-        adapter: Any = (await connection.get_raw_connection()).dbapi_connection
-        driver: asyncpg.Connection = adapter.driver_connection
+    async with _connection_of_its_own(database) as driver:
         return await driver.fetchval(sql, *args)
+
+
+async def autocommit_row(database: Database, sql: str, *args: Any) -> asyncpg.Record | None:
+    """Run one read as a transaction of its own and return its first row (a single
+    statement reads one consistent snapshot: it needs no ``BEGIN`` and ``COMMIT``)."""
+    async with _connection_of_its_own(database) as driver:
+        row: asyncpg.Record | None = await driver.fetchrow(sql, *args)
+        return row
 
 
 def select_list(model: type[Base], alias: str) -> str:

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
-    ConcurrencyLimitGroup,
     ExecutionWait,
     JobVersion,
     Organization,
@@ -47,19 +46,14 @@ class Limit:
     limit: int
 
 
-async def limits_of(
-    session: AsyncSession, run: Run, version: JobVersion, organization: Organization
+def limits_of(
+    run: Run, version: JobVersion, organization: Organization, *, group_limit: int | None
 ) -> list[Limit]:
-    """The limits an execution of ``run`` counts against, sorted by key."""
+    """The limits an execution of ``run`` counts against, sorted by key
+    (``group_limit``: that of the version's concurrency group, if it has one)."""
     limits = [Limit(f"org:{run.organization_id}", organization.maximum_concurrency_limit)]
-    if version.concurrency_limit_group_id:
-        group_limit = await session.scalar(
-            select(ConcurrencyLimitGroup.concurrency_limit).where(
-                ConcurrencyLimitGroup.id == version.concurrency_limit_group_id
-            )
-        )
-        if group_limit:
-            limits.append(Limit(f"group:{version.concurrency_limit_group_id}", group_limit))
+    if version.concurrency_limit_group_id and group_limit:
+        limits.append(Limit(f"group:{version.concurrency_limit_group_id}", group_limit))
     if version.concurrency_limit:
         limits.append(Limit(f"version:{version.id}", version.concurrency_limit))
     return sorted(limits, key=lambda limit: limit.key)

@@ -14,22 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import (
-    Endpoint,
-    Environment,
-    EventRecord,
-    ExternalAccount,
-    Job,
-    JobVersion,
-    Organization,
-    Project,
-    Run,
-    Task,
-)
+from kongflow.db.orm import Task
 from kongflow.domain.enums import TaskStatus
 from kongflow.domain.noop_tasks import encode_noop_tasks
 from kongflow.domain.protocol.base import iso
 from kongflow.services.events.event_log import api_event_log
+from kongflow.services.runs.execution_context import ExecutionContext
 from kongflow.services.runs.tenancy_json import tenancy_json
 from kongflow.services.tasks.cached_tasks import (
     EXECUTION_BUDGET_CHARS,
@@ -52,62 +42,32 @@ def supports_lazy_cache(endpoint_version: str) -> bool:
     )
 
 
-async def build_execution_body(
-    session: AsyncSession,
-    run: Run,
-    *,
-    job: Job,
-    version: JobVersion,
-    event: EventRecord,
-    endpoint: Endpoint,
-    environment: Environment,
-    organization: Organization,
-    project: Project,
-    with_tasks: bool = True,
-) -> dict[str, Any]:
-    """Assemble RunJobBody for ``run`` as it stands in the database now (``with_tasks``
-    false skips looking for completed tasks, for a first execution that has none)."""
+def execution_body(context: ExecutionContext) -> dict[str, Any]:
+    """RunJobBody for the run of ``context`` with no completed task to replay: the
+    whole body of a first execution (:func:`add_completed_tasks` fills in those of a
+    later one)."""
+    run, event, endpoint, account = context.run, context.event, context.endpoint, context.account
     body: dict[str, Any] = {
         "event": api_event_log(event),
-        "job": {"id": job.slug, "version": version.version},
+        "job": {"id": context.job.slug, "version": context.version.version},
         "run": {
             "id": run.id,
             "isTest": run.is_test,
             "startedAt": iso(datetime.now(UTC)),
             "isRetry": False,
         },
-        **tenancy_json(environment, organization, project),
+        **tenancy_json(context.environment, context.organization, context.project),
         "connections": {},
+        "tasks": [],
     }
-    if run.external_account_id:
-        account = await session.get_one(ExternalAccount, run.external_account_id)
+    if account is not None:
         body["account"] = {"id": account.identifier, "metadata": account.metadata_}
     source = event.source_context
     if isinstance(source, dict) and "id" in source:
         body["source"] = {"id": source["id"], "metadata": source.get("metadata")}
-
     if not supports_lazy_cache(endpoint.version):
-        completed: list[Task] = []
-        if with_tasks:
-            completed = list(
-                await session.scalars(
-                    select(Task)
-                    .where(Task.run_id == run.id, Task.status == TaskStatus.COMPLETED)
-                    .order_by(Task.id)
-                )
-            )
-        body["tasks"] = [cached_task_json(task) for task in completed]
         return body
-
-    if with_tasks:
-        page = await load_cached_tasks(session, run.id, budget=EXECUTION_BUDGET_CHARS)
-        body["tasks"] = page.tasks
-        if page.cursor:
-            body["cachedTaskCursor"] = page.cursor
-        body["noopTasksSet"] = await load_noop_task_set(session, run.id)
-    else:
-        body["tasks"] = []
-        body["noopTasksSet"] = EMPTY_NOOP_TASK_SET
+    body["noopTasksSet"] = EMPTY_NOOP_TASK_SET
     body["yieldedExecutions"] = list(run.yielded_executions)
     body["runChunkExecutionLimit"] = endpoint.run_chunk_execution_limit - CHUNK_MARGIN_MS
     body["autoYieldConfig"] = {
@@ -117,3 +77,24 @@ async def build_execution_body(
         "afterCompleteTaskThreshold": endpoint.after_complete_task_threshold,
     }
     return body
+
+
+async def add_completed_tasks(
+    session: AsyncSession, body: dict[str, Any], run_id: str, endpoint_version: str
+) -> None:
+    """Put the run's completed tasks, as they stand in the database now, into ``body``:
+    all of them for a legacy endpoint; otherwise a page within the size budget (with a
+    cursor for the rest) and the noop tasks as a bloom filter."""
+    if not supports_lazy_cache(endpoint_version):
+        completed = await session.scalars(
+            select(Task)
+            .where(Task.run_id == run_id, Task.status == TaskStatus.COMPLETED)
+            .order_by(Task.id)
+        )
+        body["tasks"] = [cached_task_json(task) for task in completed]
+        return
+    page = await load_cached_tasks(session, run_id, budget=EXECUTION_BUDGET_CHARS)
+    body["tasks"] = page.tasks
+    if page.cursor:
+        body["cachedTaskCursor"] = page.cursor
+    body["noopTasksSet"] = await load_noop_task_set(session, run_id)

@@ -2,9 +2,10 @@
 
 Three steps, with no transaction held open across the network:
 
-1. *prepare*: read the run and build the body (one transaction), then in one SQL
-   function call claim a concurrency place and mark the run EXECUTING (numbering
-   it), provided it is still in the status that was read;
+1. *prepare*: read the run's context in one statement and build the body (a
+   re-execution also reads its completed tasks), then in one SQL function call
+   claim a concurrency place and mark the run EXECUTING (numbering it), provided
+   it is still in the status that was read;
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
    happens next, and free the concurrency place, in one transaction.
@@ -22,58 +23,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kongflow.db.orm import (
-    Endpoint,
-    Environment,
-    EventRecord,
-    Job,
-    JobVersion,
-    Organization,
-    Project,
-    Run,
-    Task,
-)
-from kongflow.db.raw import autocommit, driver_connection, select_list, transient
+from kongflow.db.orm import Task
+from kongflow.db.raw import autocommit
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError, RawAnswer
 from kongflow.services.environments.environment_api_key import decrypt_api_key
-from kongflow.services.runs.concurrency import STALE_AFTER, limits_of, release_slot
-from kongflow.services.runs.execution_body import build_execution_body
+from kongflow.services.runs.concurrency import STALE_AFTER, release_slot
+from kongflow.services.runs.execution_body import add_completed_tasks, execution_body
+from kongflow.services.runs.execution_context import read_execution_context
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
 
 logger = logging.getLogger(__name__)
 
 EXECUTABLE = (RunStatus.QUEUED, RunStatus.WAITING_TO_EXECUTE, RunStatus.EXECUTING)
 HTTP_MARGIN_MS = 15_000
-
-# One plain query for the run and everything its execution body names, read into
-# session-less ORM objects (no lock: starting the execution checks that the run is
-# still in the status read here). Through the ORM, with joined loads, this read was
-# the most expensive statement of a run.
-_CONTEXT = {
-    "run": Run,
-    "event": EventRecord,
-    "endpoint": Endpoint,
-    "version": JobVersion,
-    "job": Job,
-    "environment": Environment,
-    "organization": Organization,
-    "project": Project,
-}
-_RUN_WITH_CONTEXT = (
-    f"SELECT {', '.join(select_list(model, alias) for alias, model in _CONTEXT.items())} "
-    "FROM runs run "
-    "JOIN event_records event ON event.id = run.event_id "
-    "JOIN endpoints endpoint ON endpoint.id = run.endpoint_id "
-    "JOIN job_versions version ON version.id = run.version_id "
-    "JOIN jobs job ON job.id = run.job_id "
-    "JOIN environments environment ON environment.id = run.environment_id "
-    "JOIN organizations organization ON organization.id = run.organization_id "
-    "JOIN projects project ON project.id = run.project_id "
-    "WHERE run.id = $1"
-)
 
 # Lock the run, claim its place, mark it EXECUTING and number it (migration 0006).
 _START = "SELECT kongflow_start_execution($1, $2, $3, $4, $5, $6)"
@@ -130,50 +95,31 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
 
     The read holds no lock; the start checks the run did not change meanwhile.
     """
-    async with resources.database.transaction() as session:
-        connection = await driver_connection(session)
-        row = await connection.fetchrow(_RUN_WITH_CONTEXT, run_id)
-        if row is None:
-            return None
-        run = transient(Run, row, "run")
-        if run.status not in EXECUTABLE:
-            return None
-        version = transient(JobVersion, row, "version")
-        endpoint = transient(Endpoint, row, "endpoint")
-        environment = transient(Environment, row, "environment")
-        organization = transient(Organization, row, "organization")
-        # A run's first execution has no tasks yet: skip the queries that look for them.
-        first = run.status is RunStatus.QUEUED and run.execution_count == 0
-        body = await build_execution_body(
-            session,
-            run,
-            job=transient(Job, row, "job"),
-            version=version,
-            event=transient(EventRecord, row, "event"),
-            endpoint=endpoint,
-            environment=environment,
-            organization=organization,
-            project=transient(Project, row, "project"),
-            with_tasks=not first,
-        )
-        task_count = 0
-        if not first:
-            task_count = (
-                await session.scalar(
-                    select(func.count()).select_from(Task).where(Task.run_id == run.id)
-                )
-            ) or 0
-        limits = await limits_of(session, run, version, organization)
-        prepared = PreparedExecution(
-            run_id=run.id,
-            endpoint_url=endpoint.url,
-            api_key=decrypt_api_key(resources.key, environment),
-            body=body,
-            timeout_ms=endpoint.run_chunk_execution_limit + HTTP_MARGIN_MS,
-            task_count=task_count,
-            endpoint_version=endpoint.version,
-        )
-        status = run.status
+    context = await read_execution_context(resources.database, run_id)
+    if context is None:
+        return None
+    run, endpoint = context.run, context.endpoint
+    status = run.status
+    if status not in EXECUTABLE:
+        return None
+    body = execution_body(context)
+    task_count = 0
+    # A run's first execution has no tasks yet: no transaction to look for them.
+    if status is not RunStatus.QUEUED or run.execution_count > 0:
+        async with resources.database.transaction() as session:
+            await add_completed_tasks(session, body, run.id, endpoint.version)
+            count = select(func.count()).select_from(Task).where(Task.run_id == run.id)
+            task_count = await session.scalar(count) or 0
+    limits = context.limits()
+    prepared = PreparedExecution(
+        run_id=run.id,
+        endpoint_url=endpoint.url,
+        api_key=decrypt_api_key(resources.key, context.environment),
+        body=body,
+        timeout_ms=endpoint.run_chunk_execution_limit + HTTP_MARGIN_MS,
+        task_count=task_count,
+        endpoint_version=endpoint.version,
+    )
     if status is not RunStatus.EXECUTING:
         check_run_transition(status, RunStatus.EXECUTING)
 

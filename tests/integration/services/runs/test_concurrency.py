@@ -9,14 +9,13 @@ from kongflow.db.orm import (
     ConcurrencyLimitGroup,
     ExecutionSlot,
     ExecutionWait,
-    JobVersion,
     Organization,
-    Run,
 )
 from kongflow.db.session import Database
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
-from kongflow.services.runs.concurrency import STALE_AFTER, Limit, limits_of, release_slot
+from kongflow.services.runs.concurrency import STALE_AFTER, Limit, release_slot
+from kongflow.services.runs.execution_context import read_execution_context
 from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata, make_endpoint
 from tests.support.runs import make_run
@@ -121,9 +120,10 @@ async def test_limits_come_from_the_organization_version_and_group(
         )
         await session.execute(update(Organization).values(maximum_concurrency_limit=7))
     async with db.transaction() as session:
-        row = await session.get_one(Run, run.id)
-        version = await session.get_one(JobVersion, row.version_id)
-        organization = await session.get_one(Organization, row.organization_id)
         group = (await session.scalars(select(ConcurrencyLimitGroup))).one()
-        limits = await limits_of(session, row, version, organization)
-    assert limits == [Limit(f"group:{group.id}", 3), Limit(f"org:{organization.id}", 7)]
+    context = await read_execution_context(db, run.id)
+    assert context is not None
+    assert context.limits() == [
+        Limit(f"group:{group.id}", 3),
+        Limit(f"org:{run.organization_id}", 7),
+    ]
