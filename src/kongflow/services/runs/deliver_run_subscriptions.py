@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select, update
 
-from kongflow.db.orm import Endpoint, Run, RunSubscription
+from kongflow.db.orm import RunSubscription
 from kongflow.domain.enums import (
     RunStatus,
     RunSubscriptionEvent,
@@ -42,7 +42,8 @@ from kongflow.domain.enums import (
 from kongflow.domain.states import FINISHED_RUN_STATUSES
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import USER_AGENT, EndpointApi, EndpointError
-from kongflow.services.environments.environment_api_key import environment_api_key
+from kongflow.services.environments.environment_api_key import decrypt_api_key
+from kongflow.services.runs.run_context import read_run_context
 from kongflow.services.runs.run_notification import build_run_notification
 
 logger = logging.getLogger(__name__)
@@ -131,10 +132,11 @@ async def deliver_run_subscriptions(resources: Resources, run_id: str) -> Delive
 
 
 async def _read_pending(resources: Resources, run_id: str) -> _Pending | None:
+    context = await read_run_context(resources.database, run_id)
+    if context is None or context.run.status not in FINISHED_RUN_STATUSES:
+        return None
+    run = context.run
     async with resources.database.transaction() as session:
-        run = await session.get(Run, run_id)
-        if run is None or run.status not in FINISHED_RUN_STATUSES:
-            return None
         outcome = (
             RunSubscriptionEvent.SUCCESS
             if run.status == RunStatus.SUCCESS
@@ -153,13 +155,12 @@ async def _read_pending(resources: Resources, run_id: str) -> _Pending | None:
         subscribers = [_Subscriber(row.id, row.recipient_method, row.recipient) for row in rows]
         if not subscribers:
             return None
-        endpoint = await session.get_one(Endpoint, run.endpoint_id)
         return _Pending(
             subscribers=subscribers,
-            notification=await build_run_notification(session, run),
-            api_key=await environment_api_key(session, resources.key, run.environment_id),
-            endpoint_id=endpoint.id,
-            endpoint_url=endpoint.url,
+            notification=await build_run_notification(session, context),
+            api_key=decrypt_api_key(resources.key, context.environment),
+            endpoint_id=context.endpoint.id,
+            endpoint_url=context.endpoint.url,
         )
 
 

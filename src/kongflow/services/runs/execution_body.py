@@ -19,8 +19,8 @@ from kongflow.domain.enums import TaskStatus
 from kongflow.domain.noop_tasks import encode_noop_tasks
 from kongflow.domain.protocol.base import iso
 from kongflow.services.events.event_log import api_event_log
-from kongflow.services.runs.execution_context import ExecutionContext
-from kongflow.services.runs.tenancy_json import tenancy_json
+from kongflow.services.runs.run_context import RunContext
+from kongflow.services.runs.tenancy_json import account_json, tenancy_json
 from kongflow.services.tasks.cached_tasks import (
     EXECUTION_BUDGET_CHARS,
     cached_task_json,
@@ -42,7 +42,7 @@ def supports_lazy_cache(endpoint_version: str) -> bool:
     )
 
 
-def execution_body(context: ExecutionContext) -> dict[str, Any]:
+def execution_body(context: RunContext) -> dict[str, Any]:
     """RunJobBody for the run of ``context`` with no completed task to replay: the
     whole body of a first execution (:func:`add_completed_tasks` fills in those of a
     later one)."""
@@ -61,7 +61,7 @@ def execution_body(context: ExecutionContext) -> dict[str, Any]:
         "tasks": [],
     }
     if account is not None:
-        body["account"] = {"id": account.identifier, "metadata": account.metadata_}
+        body["account"] = account_json(account)
     source = event.source_context
     if isinstance(source, dict) and "id" in source:
         body["source"] = {"id": source["id"], "metadata": source.get("metadata")}

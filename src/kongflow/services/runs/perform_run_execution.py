@@ -32,8 +32,8 @@ from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError,
 from kongflow.services.environments.environment_api_key import decrypt_api_key
 from kongflow.services.runs.concurrency import STALE_AFTER, release_slot
 from kongflow.services.runs.execution_body import add_completed_tasks, execution_body
-from kongflow.services.runs.execution_context import read_execution_context
 from kongflow.services.runs.record_execution_outcome import record_execution_outcome
+from kongflow.services.runs.run_context import read_run_context
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
 
     The read holds no lock; the start checks the run did not change meanwhile.
     """
-    context = await read_execution_context(resources.database, run_id)
+    context = await read_run_context(resources.database, run_id)
     if context is None:
         return None
     run, endpoint = context.run, context.endpoint

@@ -12,32 +12,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import (
-    Environment,
-    EventRecord,
-    ExternalAccount,
-    Job,
-    JobVersion,
-    Organization,
-    Project,
-    Run,
-    RunStatusRecord,
-    Task,
-)
+from kongflow.db.orm import RunStatusRecord, Task
 from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.protocol.base import iso
-from kongflow.services.runs.tenancy_json import tenancy_json
+from kongflow.services.runs.run_context import RunContext
+from kongflow.services.runs.tenancy_json import account_json, tenancy_json
 from kongflow.services.runs.update_run_status import status_entry
 
 
-async def build_run_notification(session: AsyncSession, run: Run) -> dict[str, Any]:
-    """The RunNotification for ``run`` as it stands in the database now."""
-    job = await session.get_one(Job, run.job_id)
-    version = await session.get_one(JobVersion, run.version_id)
-    environment = await session.get_one(Environment, run.environment_id)
-    organization = await session.get_one(Organization, run.organization_id)
-    project = await session.get_one(Project, run.project_id)
-    event = await session.get_one(EventRecord, run.event_id)
+async def build_run_notification(session: AsyncSession, context: RunContext) -> dict[str, Any]:
+    """The RunNotification for the run of ``context`` (its statuses and errored task as
+    they stand in the database now)."""
+    run, event = context.run, context.event
     statuses = await session.scalars(
         select(RunStatusRecord)
         .where(RunStatusRecord.run_id == run.id)
@@ -62,8 +48,8 @@ async def build_run_notification(session: AsyncSession, run: Run) -> dict[str, A
         "isTest": run.is_test,
         "executionDurationInMs": run.execution_duration,
         "executionCount": run.execution_count,
-        "job": {"id": job.slug, "version": version.version},
-        **tenancy_json(environment, organization, project),
+        "job": {"id": context.job.slug, "version": context.version.version},
+        **tenancy_json(context.environment, context.organization, context.project),
         "invocation": {
             "id": event.event_id,
             "context": event.context,
@@ -71,9 +57,8 @@ async def build_run_notification(session: AsyncSession, run: Run) -> dict[str, A
             "payload": event.payload,
         },
     }
-    if run.external_account_id:
-        account = await session.get_one(ExternalAccount, run.external_account_id)
-        notification["account"] = {"id": account.identifier, "metadata": account.metadata_}
+    if context.account is not None:
+        notification["account"] = account_json(context.account)
     if ok:
         notification["output"] = run.output
         return notification

@@ -1,8 +1,9 @@
-"""Where a run belongs, as the SDK's ``ctx`` and run notifications describe it."""
+"""Where a run belongs, and for whom it runs, as the SDK's ``ctx`` and run
+notifications describe it."""
 
 from typing import Any
 
-from kongflow.db.orm import Environment, Organization, Project
+from kongflow.db.orm import Environment, ExternalAccount, Organization, Project
 
 
 def tenancy_json(
@@ -22,3 +23,8 @@ def tenancy_json(
         },
         "project": {"id": project.id, "slug": project.slug, "name": project.name},
     }
+
+
+def account_json(account: ExternalAccount) -> dict[str, Any]:
+    """The external account a run is for: ``{id, metadata}`` (the caller's identifier)."""
+    return {"id": account.identifier, "metadata": account.metadata_}

@@ -15,7 +15,7 @@ from kongflow.db.session import Database
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
 from kongflow.services.runs.concurrency import STALE_AFTER, Limit, release_slot
-from kongflow.services.runs.execution_context import read_execution_context
+from kongflow.services.runs.run_context import read_run_context
 from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata, make_endpoint
 from tests.support.runs import make_run
@@ -121,7 +121,7 @@ async def test_limits_come_from_the_organization_version_and_group(
         await session.execute(update(Organization).values(maximum_concurrency_limit=7))
     async with db.transaction() as session:
         group = (await session.scalars(select(ConcurrencyLimitGroup))).one()
-    context = await read_execution_context(db, run.id)
+    context = await read_run_context(db, run.id)
     assert context is not None
     assert context.limits() == [
         Limit(f"group:{group.id}", 3),

@@ -33,6 +33,7 @@ from kongflow.services.runs.deliver_run_subscriptions import (
     NotificationsUndelivered,
     deliver_run_subscriptions,
 )
+from kongflow.services.runs.run_context import read_run_context
 from kongflow.services.runs.run_notification import build_run_notification
 from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
 from tests.support.fake_endpoint import FakeEndpoint
@@ -292,8 +293,10 @@ async def test_a_failed_run_tells_the_endpoint_with_ok_false(
                 ),
             ]
         )
+    context = await read_run_context(db, run.id)
+    assert context is not None
     async with db.transaction() as session:
-        notification = await build_run_notification(session, await session.get_one(Run, run.id))
+        notification = await build_run_notification(session, context)
     assert notification["task"] == {
         "id": "key-new",
         "cacheKey": "fetch-new",

@@ -1,4 +1,4 @@
-"""Reading an execution's context in one statement gives what the ORM would load."""
+"""Reading a run's context in one statement gives what the ORM would load."""
 
 from sqlalchemy import update
 
@@ -17,7 +17,7 @@ from kongflow.db.orm import (
 from kongflow.db.raw import column_values
 from kongflow.db.session import Database
 from kongflow.services.accounts.ensure_external_account import ensure_external_account
-from kongflow.services.runs.execution_context import read_execution_context
+from kongflow.services.runs.run_context import read_run_context
 from tests.support.jobs import make_endpoint, scope_of
 from tests.support.runs import make_run
 from tests.support.tenancy import bootstrap
@@ -35,7 +35,7 @@ async def test_the_context_holds_the_rows_the_orm_would_load(
             update(Run).where(Run.id == made.id).values(external_account_id=account_id)
         )
 
-    context = await read_execution_context(db, made.id)
+    context = await read_run_context(db, made.id)
 
     assert context is not None
     async with db.transaction() as session:
@@ -62,6 +62,6 @@ async def test_a_run_without_an_account_has_none_and_an_unknown_run_no_context(
 ) -> None:
     await bootstrap(db, instance_key)
     made = await make_run(db, await make_endpoint(db))
-    context = await read_execution_context(db, made.id)
+    context = await read_run_context(db, made.id)
     assert context is not None and context.account is None
-    assert await read_execution_context(db, "run_missing") is None
+    assert await read_run_context(db, "run_missing") is None

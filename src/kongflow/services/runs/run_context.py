@@ -1,12 +1,13 @@
-"""What one execution of a run needs to know, read in one statement.
+"""A run and the rows around it, read in one statement.
 
-The run with everything its EXECUTE_JOB body and its concurrency limits name: the
-event, job, version, endpoint, environment, organization, project, the external
-account if any, and the version's concurrency group limit. One plain query in no
-transaction of its own (a single statement reads one snapshot), read into
-session-less ORM objects (``db/raw.transient``). It takes no lock: starting the
-execution checks that the run is still in the status read here. Through the ORM,
-with joined loads, this read was the most expensive statement of a run.
+The run with everything its EXECUTE_JOB body, its concurrency limits and its
+RunNotification name: the event, job, version, endpoint, environment, organization,
+project, the external account if any, and the version's concurrency group limit.
+One plain query in no transaction of its own (a single statement reads one
+snapshot), read into session-less ORM objects (``db/raw.transient``). It takes no
+lock: starting an execution checks that the run is still in the status read here.
+Every execution reads it; through the ORM, with joined loads, this read was the most
+expensive statement of a run.
 """
 
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ _READ = (
 
 
 @dataclass(frozen=True)
-class ExecutionContext:
+class RunContext:
     """A run and the rows around it, as they were when read."""
 
     run: Run
@@ -75,13 +76,13 @@ class ExecutionContext:
         return limits_of(self.run, self.version, self.organization, group_limit=self.group_limit)
 
 
-async def read_execution_context(database: Database, run_id: str) -> ExecutionContext | None:
+async def read_run_context(database: Database, run_id: str) -> RunContext | None:
     """The context of run ``run_id``, or None if there is no such run."""
     row = await autocommit_row(database, _READ, run_id)
     if row is None:
         return None
     run = transient(Run, row, "run")
-    return ExecutionContext(
+    return RunContext(
         run=run,
         event=transient(EventRecord, row, "event"),
         endpoint=transient(Endpoint, row, "endpoint"),
