@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from bench.server import dev_key
 from bench.support import bench_database
 from kongflow.db.orm import Environment
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import driver_connection, raw_transaction
 from kongflow.db.session import Database
 
 REPEAT = 2000
@@ -78,6 +78,10 @@ async def measure(url: str) -> dict[str, float]:
                     "SELECT * FROM environments WHERE id = $1", environment_id
                 )
 
+    async def raw_alone() -> None:
+        async with raw_transaction(database) as connection:
+            await connection.fetchrow("SELECT * FROM environments WHERE id = $1", environment_id)
+
     cases = {
         "empty session transaction": empty,
         "ORM select": orm,
@@ -86,6 +90,7 @@ async def measure(url: str) -> dict[str, float]:
         "Core text()": core_text,
         "asyncpg in the session (db.raw)": raw,
         "asyncpg in the session, twice": raw_twice,
+        "asyncpg, no session (raw_transaction)": raw_alone,
     }
     try:
         return {label: await _cpu_microseconds(case) for label, case in cases.items()}
@@ -98,7 +103,7 @@ def main() -> None:
         dev_key(url)  # bootstraps the environments
         results = asyncio.run(measure(url))
     for label, cost in results.items():
-        print(f"{label:<34} {cost:6.0f} µs of client CPU per transaction")
+        print(f"{label:<38} {cost:6.0f} µs of client CPU per transaction")
 
 
 if __name__ == "__main__":

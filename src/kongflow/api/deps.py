@@ -72,9 +72,7 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def _resolve(
-    request: Request, session: AsyncSession, *, allow_public: bool
-) -> AuthenticatedEnvironment:
+async def _resolve(request: Request, *, allow_public: bool) -> AuthenticatedEnvironment:
     token = _bearer_token(request)
     public = token.startswith("pk_")
     if public and not allow_public:
@@ -85,7 +83,8 @@ async def _resolve(
     if known is not None:
         return known
     column = Environment.pk_api_key if public else Environment.api_key_hash
-    async with session.begin():
+    resources: Resources = request.app.state.resources
+    async with resources.database.transaction() as session:
         environment = await session.scalar(select(Environment).where(column == lookup))
     if environment is None:
         raise Unauthorized(INVALID_KEY_MESSAGE)
@@ -101,19 +100,17 @@ async def _resolve(
     return resolved
 
 
-async def authenticated_environment(
-    request: Request, session: SessionDep
-) -> AuthenticatedEnvironment:
-    """Resolve ``Authorization: Bearer <secret key>`` (``tr_…``) to its environment."""
-    return await _resolve(request, session, allow_public=False)
+async def authenticated_environment(request: Request) -> AuthenticatedEnvironment:
+    """Resolve ``Authorization: Bearer <secret key>`` (``tr_…``) to its environment
+    (remembered per process; a key not seen before is looked up in a session of its
+    own, so that a route that needs none does not get one)."""
+    return await _resolve(request, allow_public=False)
 
 
-async def environment_from_any_key(
-    request: Request, session: SessionDep
-) -> AuthenticatedEnvironment:
+async def environment_from_any_key(request: Request) -> AuthenticatedEnvironment:
     """As :func:`authenticated_environment`, also accepting the public ``pk_…`` key
     (only the few read routes v2 opened to browsers use this)."""
-    return await _resolve(request, session, allow_public=True)
+    return await _resolve(request, allow_public=True)
 
 
 EnvironmentDep = Annotated[AuthenticatedEnvironment, Depends(authenticated_environment)]

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.api.deps import EnvironmentDep, ResourcesDep, SessionDep
 from kongflow.api.idempotency import idempotency_key as read_idempotency_key
 from kongflow.db.orm import Run, Task
+from kongflow.db.raw import raw_transaction
 from kongflow.domain.json_values import jsonb_problem
 from kongflow.domain.protocol.tasks import (
     CompleteTaskBody,
@@ -150,34 +151,36 @@ async def complete_run_task(
     task_id: str,
     body: CompleteTaskBody,
     environment: EnvironmentDep,
-    session: SessionDep,
+    resources: ResourcesDep,
     trigger_version: OptionalHeader = None,
 ) -> JSONResponse:
-    """Record the task's output and answer the updated ServerTask (a JSONResponse,
-    built directly: this is on every task's path, and FastAPI's response validation
-    of a plain dict costs more than building it)."""
-    too_large: OutputTooLarge | None = None
-    async with session.begin():
-        try:
-            output, undefined = _completed_output(body, trigger_version)
-        except OutputTooLarge as exc:
-            too_large = exc
+    """Record the task's output and answer the updated ServerTask.
+
+    On every task's path, so it takes no ORM session (plain statements in a
+    transaction of their own) and answers a JSONResponse built directly (FastAPI's
+    response validation of a plain dict costs more than building it).
+    """
+    database = resources.database
+    try:
+        output, undefined = _completed_output(body, trigger_version)
+    except OutputTooLarge as exc:
+        async with database.transaction() as session:
             run = await find_run(session, environment, run_id)
-            error = {"name": "OutputTooLarge", "message": exc.message}
-            await fail_task(session, run.id, task_id, error)
-        else:
-            task = await complete_task(
-                session,
-                run_id,
-                task_id,
-                output=output,
-                output_is_undefined=undefined,
-                properties=body.properties,
-                scope=environment,
+            await fail_task(
+                session, run.id, task_id, {"name": "OutputTooLarge", "message": exc.message}
             )
-            return JSONResponse(server_task_json(task, force_yield=task["force_yield_immediately"]))
-    assert too_large is not None
-    raise too_large
+        raise
+    async with raw_transaction(database) as connection:
+        task = await complete_task(
+            connection,
+            run_id,
+            task_id,
+            output=output,
+            output_is_undefined=undefined,
+            properties=body.properties,
+            scope=environment,
+        )
+    return JSONResponse(server_task_json(task, force_yield=task["force_yield_immediately"]))
 
 
 @router.post("/runs/{run_id}/tasks/{task_id}/fail")

@@ -12,6 +12,11 @@ from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import NotFound
 
 
+def run_not_found(run_id: str) -> NotFound:
+    """The error of a run id that names no run of the caller's environment."""
+    return NotFound(f"No run {run_id!r} in this environment.", code="run_not_found")
+
+
 async def find_run(session: AsyncSession, scope: EnvironmentScope, run_id: str) -> Run:
     """Run ``run_id`` of ``scope``'s environment, or NotFound (``run_not_found``)."""
     run = None
@@ -20,5 +25,5 @@ async def find_run(session: AsyncSession, scope: EnvironmentScope, run_id: str) 
             select(Run).where(Run.id == run_id, Run.environment_id == scope.id)
         )
     if run is None:
-        raise NotFound(f"No run {run_id!r} in this environment.", code="run_not_found")
+        raise run_not_found(run_id)
     return run

@@ -205,7 +205,7 @@ async def _apply_child(
     elif isinstance(outcome, AutoYieldWithCompletedTask):
         output = json.loads(outcome.output) if outcome.output is not None else None
         await complete_task(
-            session,
+            await driver_connection(session),
             run.id,
             outcome.id,
             output=output,

@@ -15,15 +15,15 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
-from kongflow.db.raw import driver_connection, jsonb
+from kongflow.db.raw import jsonb
 from kongflow.domain.enums import TaskStatus
 from kongflow.domain.json_values import jsonb_problem
 from kongflow.domain.protocol.tasks import display_properties
 from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import KongflowError, NotFound, ValidationFailed
-from kongflow.services.runs.find_run import find_run
+from kongflow.services.runs.find_run import run_not_found
 from kongflow.services.tasks.server_task import TASK_ROW_SQL
 
 MAX_OUTPUT_BYTES = 3 * 1024 * 1024
@@ -71,6 +71,7 @@ def check_output_size(value: Any) -> None:
 
 # The task (locked) with its attempt count and its run's flag; ``$3`` null skips the
 # environment check (the run engine's own calls).
+_RUN_IN_SCOPE = "SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND environment_id = $2)"
 _LOCK = f"""
 SELECT {TASK_ROW_SQL}, r.force_yield_immediately
 FROM tasks t JOIN runs r ON r.id = t.run_id
@@ -97,7 +98,7 @@ RETURNING *
 
 
 async def complete_task(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     run_id: str,
     task_id: str,
     *,
@@ -107,7 +108,8 @@ async def complete_task(
     scope: EnvironmentScope | None = None,
 ) -> dict[str, Any]:
     """Mark task ``task_id`` of run ``run_id`` COMPLETED with ``output``; returns the
-    task row with ``attempts`` and the run's ``force_yield_immediately``.
+    task row with ``attempts`` and the run's ``force_yield_immediately``. Plain
+    statements on ``connection``, in its open transaction: every task completes here.
 
     ``output_is_undefined`` records that the callback returned ``undefined`` (the
     ServerTask then has no ``output`` key). ``properties`` become the task's
@@ -121,15 +123,14 @@ async def complete_task(
         raise ValidationFailed(
             f"The task output cannot be stored: {problem}", code="invalid_output"
         )
-    connection = await driver_connection(session)
     found = None
     if "\x00" not in run_id + task_id:  # PostgreSQL refuses NUL in a query parameter
         found = await connection.fetchrow(
             _LOCK, task_id, run_id, scope.id if scope is not None else None
         )
     if found is None:
-        if scope is not None:
-            await find_run(session, scope, run_id)  # run_not_found first, as v2
+        if scope is not None and not await _has_run(connection, scope, run_id):
+            raise run_not_found(run_id)  # before task_not_found, as v2
         raise NotFound("Task not found", code="task_not_found")
     task = dict(found)
     if task["status"] in FINISHED_TASK_STATUSES:
@@ -146,3 +147,7 @@ async def complete_task(
     assert updated is not None  # the row is locked
     task.update(updated)
     return task
+
+
+async def _has_run(connection: asyncpg.Connection, scope: EnvironmentScope, run_id: str) -> bool:
+    return "\x00" not in run_id and bool(await connection.fetchval(_RUN_IN_SCOPE, run_id, scope.id))

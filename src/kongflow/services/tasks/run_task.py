@@ -40,8 +40,9 @@ from kongflow.domain.enums import TaskChildExecutionMode, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
 from kongflow.domain.states import FINISHED_RUN_STATUSES
 from kongflow.domain.tenancy import EnvironmentScope
-from kongflow.errors import NotFound, ValidationFailed
+from kongflow.errors import ValidationFailed
 from kongflow.ids import new_id
+from kongflow.services.runs.find_run import run_not_found
 from kongflow.services.tasks.server_task import TASK_ROW_SQL, count_task_attempts, task_columns
 from kongflow.worker.defer import defer_job
 from kongflow.worker.names import TASK_CALLBACK_TIMEOUT
@@ -107,7 +108,7 @@ async def run_task(
     if "\x00" not in run_id:  # PostgreSQL refuses NUL in a query parameter
         found = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
     if found is None:
-        raise NotFound(f"No run {run_id!r} in this environment.", code="run_not_found")
+        raise run_not_found(run_id)
     if body.operation is not None:
         raise ValidationFailed(
             f"Background fetch operations ({body.operation!r}) are not supported by this "
