@@ -19,7 +19,7 @@ import enum
 import functools
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 from sqlalchemy import JSON, Enum, inspect
@@ -31,14 +31,21 @@ from kongflow.db.session import Database
 _Model = TypeVar("_Model", bound=Base)
 
 
-async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection of ``session``'s transaction, with that transaction begun.
+Work: TypeAlias = AsyncSession | asyncpg.Connection
+"""Where a service's statements go: an ORM session's transaction, or a plain asyncpg
+connection in a transaction (:func:`raw_transaction`)."""
+
+
+async def driver_connection(work: Work) -> asyncpg.Connection:
+    """The asyncpg connection of ``work``'s transaction, with that transaction begun.
 
     SQLAlchemy's asyncpg adapter sends ``BEGIN`` lazily, before its own first
     statement; a statement sent straight to the driver before that would run outside
     the transaction (and commit on its own), so the adapter is asked to begin first.
     """
-    connection = await session.connection()
+    if isinstance(work, asyncpg.Connection):
+        return work
+    connection = await work.connection()
     adapter: Any = (await connection.get_raw_connection()).dbapi_connection
     if adapter._transaction is None:
         await adapter._start_transaction()

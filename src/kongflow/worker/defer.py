@@ -2,7 +2,8 @@
 
 procrastinate's own ``defer_async`` uses its connection pool, so the job would exist
 even if the business change that caused it rolled back. Deferring through the
-caller's SQLAlchemy session instead writes the job row in the same transaction: the
+caller's SQLAlchemy session (or plain connection) instead writes the job row in the
+same transaction: the
 job becomes visible to workers (procrastinate's insert trigger sends the NOTIFY
 that wakes them) when, and only when, that transaction commits. Usage inside a
 service::
@@ -20,9 +21,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import Work, driver_connection
 
 DEFAULT_QUEUE = "default"
 
@@ -43,7 +42,7 @@ _CANCEL_WAITING = "DELETE FROM procrastinate_jobs WHERE queueing_lock = $1 AND s
 
 
 async def defer_job(
-    session: AsyncSession,
+    work: Work,
     task_name: str,
     args: dict[str, Any],
     *,
@@ -54,13 +53,13 @@ async def defer_job(
     replace: bool = False,
     scheduled_at: datetime | None = None,
 ) -> int:
-    """Queue ``task_name(**args)`` as part of ``session``'s open transaction.
+    """Queue ``task_name(**args)`` as part of ``work``'s open transaction.
 
     ``lock`` serialises jobs sharing it (one runs at a time, in order). With
     ``queueing_lock`` an already waiting job of that key is kept (or, with
     ``replace``, updated) instead of adding a second. Returns the job id.
     """
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     params = (queue, task_name, priority, lock, queueing_lock, json.dumps(args), scheduled_at)
     if queueing_lock is None:
         return int(await connection.fetchval(_DEFER, *params))
@@ -73,8 +72,8 @@ async def defer_job(
     return int(await connection.fetchval(_WAITING, queueing_lock))
 
 
-async def cancel_waiting_job(session: AsyncSession, queueing_lock: str) -> int:
+async def cancel_waiting_job(work: Work, queueing_lock: str) -> int:
     """Remove the waiting (not yet started) job of ``queueing_lock``; returns how many."""
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     status = await connection.execute(_CANCEL_WAITING, queueing_lock)
     return int(status.rsplit(" ", 1)[-1])  # asyncpg answers "DELETE <count>"

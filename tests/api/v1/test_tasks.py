@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from kongflow.db.orm import Endpoint, Run, Task, TaskAttempt
+from kongflow.db.raw import raw_transaction
 from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus, TaskAttemptStatus, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody
@@ -374,6 +375,27 @@ async def test_a_canceled_task_of_a_live_run_is_revived(
     assert kept["status"] == "CANCELED"
 
 
+async def test_a_revived_callback_task_waits_with_a_url_and_a_timeout_job(
+    db: Database, http: httpx.AsyncClient, dev: dict[str, str], run: Run
+) -> None:
+    task = await _task(http, run.id, dev, noop=True)
+    assert task["callbackUrl"] is None
+    async with db.transaction() as session:
+        await session.execute(
+            update(Task).where(Task.id == task["id"]).values(status=TaskStatus.CANCELED)
+        )
+    revived = await _task(http, run.id, dev, callback={"enabled": True, "timeoutInSeconds": 60})
+    assert revived["id"] == task["id"] and revived["status"] == "WAITING"
+    assert revived["callbackUrl"].startswith(
+        f"http://127.0.0.1:3030/api/v1/runs/{run.id}/tasks/{task['id']}/callback/"
+    )
+    [job] = await _jobs(db)
+    assert (job["task_name"], job["queueing_lock"]) == (
+        TASK_CALLBACK_TIMEOUT,
+        f"callback:{task['id']}",
+    )
+
+
 # ------------------------------------------------------------------ complete / fail
 
 
@@ -621,13 +643,15 @@ async def test_the_worker_task_times_out_the_callback(
 async def test_run_task_service_without_http(db: Database, run: Run) -> None:
     scope = await scope_of(db, "dev")
     body = RunTaskBody(idempotency_key="svc", noop=True)
-    async with db.transaction() as session:
-        result = await run_task(session, scope, run.id, body, callback_base_url="https://x.test/")
+    async with raw_transaction(db) as connection:
+        result = await run_task(
+            connection, scope, run.id, body, callback_base_url="https://x.test/"
+        )
         assert result.task["status"] == TaskStatus.COMPLETED and result.task["attempts"] == 1
-    async with db.transaction() as session:
-        again = await run_task(session, scope, run.id, body, callback_base_url="https://x.test")
+    async with raw_transaction(db) as connection:
+        again = await run_task(connection, scope, run.id, body, callback_base_url="https://x.test")
         assert again.task["id"] == result.task["id"] and again.task["attempts"] == 1
     staging = await scope_of(db, "staging")
-    async with db.transaction() as session:
+    async with raw_transaction(db) as connection:
         with pytest.raises(NotFound):
-            await run_task(session, staging, run.id, body, callback_base_url="https://x.test")
+            await run_task(connection, staging, run.id, body, callback_base_url="https://x.test")

@@ -85,26 +85,26 @@ async def create_or_get_task(
     run_id: str,
     body: RunTaskBody,
     environment: EnvironmentDep,
-    session: SessionDep,
     resources: ResourcesDep,
     idempotency_key: OptionalHeader = None,
     trigger_version: OptionalHeader = None,
     x_cached_tasks_cursor: OptionalHeader = None,
 ) -> JSONResponse:
-    """Create the task of this idempotency key in the run, or return the existing one."""
+    """Create the task of this idempotency key in the run, or return the existing one
+    (plain statements in a transaction of their own: every task starts here)."""
     body = body.model_copy(
         update={"idempotency_key": read_idempotency_key(idempotency_key, required=True)}
     )
-    versioned = trigger_version == LAZY_CACHED_TASKS_VERSION
-    async with session.begin():
+    async with raw_transaction(resources.database) as connection:
         result = await run_task(
-            session, environment, run_id, body, callback_base_url=resources.settings.base_url
+            connection, environment, run_id, body, callback_base_url=resources.settings.base_url
         )
-        task = server_task_json(result.task, force_yield=result.force_yield)
-        if not versioned:
-            return JSONResponse(task)
-        answer: dict[str, Any] = {"task": task}
-        if x_cached_tasks_cursor:
+    task = server_task_json(result.task, force_yield=result.force_yield)
+    if trigger_version != LAZY_CACHED_TASKS_VERSION:
+        return JSONResponse(task)
+    answer: dict[str, Any] = {"task": task}
+    if x_cached_tasks_cursor:
+        async with resources.database.transaction() as session:
             page = await load_cached_tasks(
                 session,
                 run_id,
@@ -112,9 +112,9 @@ async def create_or_get_task(
                 start_at=x_cached_tasks_cursor,
                 limit=PAGE_SIZE,
             )
-            answer["cachedTasks"] = {"tasks": page.tasks}
-            if page.cursor is not None:
-                answer["cachedTasks"]["cursor"] = page.cursor
+        answer["cachedTasks"] = {"tasks": page.tasks}
+        if page.cursor is not None:
+            answer["cachedTasks"]["cursor"] = page.cursor
     return JSONResponse(answer, headers={"trigger-version": LAZY_CACHED_TASKS_VERSION})
 
 

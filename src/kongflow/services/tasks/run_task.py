@@ -23,6 +23,9 @@ would have to perform the request itself.
 
 Concurrent creates of one key are safe: the insert is ``ON CONFLICT DO NOTHING`` on
 the unique ``(run_id, idempotency_key)``, and the loser reads the winner's row.
+
+Every task of every run starts here, so it is plain statements on a connection (no
+ORM session): the common case is one select and one insert.
 """
 
 import secrets
@@ -31,11 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
-from kongflow.db.orm import RunConnection, Task
-from kongflow.db.raw import driver_connection, jsonb
+from kongflow.db.raw import jsonb
 from kongflow.domain.enums import TaskChildExecutionMode, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
 from kongflow.domain.states import FINISHED_RUN_STATUSES
@@ -43,7 +44,7 @@ from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.errors import ValidationFailed
 from kongflow.ids import new_id
 from kongflow.services.runs.find_run import run_not_found
-from kongflow.services.tasks.server_task import TASK_ROW_SQL, count_task_attempts, task_columns
+from kongflow.services.tasks.server_task import TASK_ROW_SQL
 from kongflow.worker.defer import defer_job
 from kongflow.worker.names import TASK_CALLBACK_TIMEOUT
 
@@ -54,6 +55,20 @@ _FIND = f"""
 SELECT r.status AS run_status, r.force_yield_immediately, {TASK_ROW_SQL}
 FROM runs r LEFT JOIN tasks t ON t.run_id = r.id AND t.idempotency_key = $3
 WHERE r.id = $1 AND r.environment_id = $2
+"""
+
+_PARENT = "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND run_id = $2)"
+_CONNECTION = "SELECT id FROM run_connections WHERE run_id = $1 AND key = $2"
+
+_TASK = f"SELECT {TASK_ROW_SQL} FROM tasks t WHERE t.id = $1"
+
+# A CANCELED task of a run still going, opened again as if new.
+_REOPEN = f"""
+UPDATE tasks t
+SET status = $2, started_at = $3, completed_at = $4, delay_until = $5,
+    callback_url = COALESCE(t.callback_url, $6), updated_at = now()
+WHERE t.id = $1 AND t.status = 'CANCELED'
+RETURNING {TASK_ROW_SQL}
 """
 
 # The task and its first attempt; nothing when a concurrent request created it first.
@@ -90,20 +105,20 @@ def callback_timeout_lock(task_id: str) -> str:
 
 
 async def run_task(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     scope: EnvironmentScope,
     run_id: str,
     body: RunTaskBody,
     *,
     callback_base_url: str,
 ) -> RunTaskResult:
-    """Return the task ``body.idempotency_key`` of run ``run_id``, creating it if new.
+    """Return the task ``body.idempotency_key`` of run ``run_id``, creating it if new,
+    with plain statements in ``connection``'s open transaction.
 
     ``callback_base_url`` is the server's public base URL, used to build callback
     URLs. Raises NotFound (``run_not_found``) for a run outside ``scope`` and
     ValidationFailed (``unsupported_operation``, ``parent_task_not_found``).
     """
-    connection = await driver_connection(session)
     found = None
     if "\x00" not in run_id:  # PostgreSQL refuses NUL in a query parameter
         found = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
@@ -118,16 +133,12 @@ async def run_task(
     now = datetime.now(UTC)
     run_finished = found["run_status"] in FINISHED_RUN_STATUSES
     if found["id"] is not None:
-        return await _existing_task(session, found, body, now, callback_base_url)
+        return await _existing_task(connection, found, body, now, callback_base_url)
 
-    parent_id = await _check_parent(session, run_id, body.parent_id)
+    parent_id = await _check_parent(connection, run_id, body.parent_id)
     connection_id = None
     if body.connection_key is not None:
-        connection_id = await session.scalar(
-            select(RunConnection.id).where(
-                RunConnection.run_id == run_id, RunConnection.key == body.connection_key
-            )
-        )
+        connection_id = await connection.fetchval(_CONNECTION, run_id, body.connection_key)
     status = _status_for(body, now, run_finished=run_finished)
     task_id = new_id("task")
     callback_url = (
@@ -161,9 +172,9 @@ async def run_task(
     if created is None:  # a concurrent request created it first
         winner = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
         assert winner is not None and winner["id"] is not None
-        return await _existing_task(session, winner, body, now, callback_base_url)
+        return await _existing_task(connection, winner, body, now, callback_base_url)
     if status is TaskStatus.WAITING:
-        await _schedule_callback_timeout(session, task_id, body, now)
+        await _schedule_callback_timeout(connection, task_id, body, now)
     return RunTaskResult(created, found["force_yield_immediately"])
 
 
@@ -188,11 +199,12 @@ def _callback_url(base_url: str, run_id: str, task_id: str) -> str:
     return f"{base_url.rstrip('/')}/api/v1/runs/{run_id}/tasks/{task_id}/callback/{secret}"
 
 
-async def _check_parent(session: AsyncSession, run_id: str, parent_id: str | None) -> str | None:
+async def _check_parent(
+    connection: asyncpg.Connection, run_id: str, parent_id: str | None
+) -> str | None:
     if parent_id is None:
         return None
-    found = await session.scalar(select(Task.id).where(Task.id == parent_id, Task.run_id == run_id))
-    if found is None:
+    if "\x00" in parent_id or not await connection.fetchval(_PARENT, parent_id, run_id):
         raise ValidationFailed(
             f"The parent task {parent_id!r} is not a task of this run.",
             code="parent_task_not_found",
@@ -201,7 +213,7 @@ async def _check_parent(session: AsyncSession, run_id: str, parent_id: str | Non
 
 
 async def _existing_task(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     found: Mapping[str, Any],
     body: RunTaskBody,
     now: datetime,
@@ -212,25 +224,32 @@ async def _existing_task(
     force_yield = bool(found["force_yield_immediately"])
     if found["status"] != TaskStatus.CANCELED or found["run_status"] in FINISHED_RUN_STATUSES:
         return RunTaskResult(found, force_yield)
-    task = await session.get_one(Task, found["id"], with_for_update=True)
-    if task.status is TaskStatus.CANCELED:
-        status = _status_for(body, now, run_finished=False)
-        task.status = status
-        task.started_at = now
-        task.completed_at = now if status is TaskStatus.COMPLETED else None
-        # The status was computed from this request's delay: keep the two consistent.
-        task.delay_until = body.delay_until
-        if body.callback_enabled and task.callback_url is None:
-            task.callback_url = _callback_url(callback_base_url, task.run_id, task.id)
-        if status is TaskStatus.WAITING:
-            await _schedule_callback_timeout(session, task.id, body, now)
-        await session.flush()
-    attempts = await count_task_attempts(session, task.id)
-    return RunTaskResult(task_columns(task, attempts=attempts), force_yield)
+    status = _status_for(body, now, run_finished=False)
+    task_id = found["id"]
+    callback_url = (
+        _callback_url(callback_base_url, found["run_id"], task_id)
+        if body.callback_enabled
+        else None
+    )
+    # The status was computed from this request's delay: the two are kept together.
+    reopened = await connection.fetchrow(
+        _REOPEN,
+        task_id,
+        status.value,
+        now,
+        now if status is TaskStatus.COMPLETED else None,
+        body.delay_until,
+        callback_url,
+    )
+    if reopened is None:  # a concurrent request re-opened it first
+        return RunTaskResult(await connection.fetchrow(_TASK, task_id), force_yield)
+    if status is TaskStatus.WAITING:
+        await _schedule_callback_timeout(connection, task_id, body, now)
+    return RunTaskResult(reopened, force_yield)
 
 
 async def _schedule_callback_timeout(
-    session: AsyncSession, task_id: str, body: RunTaskBody, now: datetime
+    connection: asyncpg.Connection, task_id: str, body: RunTaskBody, now: datetime
 ) -> None:
     """Queue the job that errors a callback task nobody calls back in time."""
     if body.callback is None or not body.callback.enabled:
@@ -239,7 +258,7 @@ async def _schedule_callback_timeout(
     if timeout <= 0:
         return
     await defer_job(
-        session,
+        connection,
         TASK_CALLBACK_TIMEOUT,
         {"task_id": task_id},
         queueing_lock=callback_timeout_lock(task_id),
