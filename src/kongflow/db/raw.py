@@ -23,12 +23,13 @@ from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 from sqlalchemy import JSON, Enum, inspect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from kongflow.db.orm import Base
 from kongflow.db.session import Database
 
 _Model = TypeVar("_Model", bound=Base)
+_DRIVER = "kongflow.driver_connection"  # session.info key: (transaction, its connection)
 
 
 Work: TypeAlias = AsyncSession | asyncpg.Connection
@@ -42,14 +43,20 @@ async def driver_connection(work: Work) -> asyncpg.Connection:
     SQLAlchemy's asyncpg adapter sends ``BEGIN`` lazily, before its own first
     statement; a statement sent straight to the driver before that would run outside
     the transaction (and commit on its own), so the adapter is asked to begin first.
+    A session's transaction keeps one connection, so it is found once per transaction
+    (a lookup costs a greenlet switch, and a run's outcome makes a dozen).
     """
     if isinstance(work, asyncpg.Connection):
         return work
-    connection = await work.connection()
-    adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+    known = work.info.get(_DRIVER)
+    if known is not None and known[0] is work.sync_session.get_transaction():
+        driver: asyncpg.Connection = known[1]
+        return driver
+    adapter = _adapter(await work.connection())
     if adapter._transaction is None:
         await adapter._start_transaction()
-    driver: asyncpg.Connection = adapter.driver_connection
+    driver = adapter.driver_connection
+    work.info[_DRIVER] = (work.sync_session.get_transaction(), driver)
     return driver
 
 
@@ -62,8 +69,13 @@ def jsonb(value: Any) -> str | None:
 async def _connection_of_its_own(database: Database) -> AsyncIterator[asyncpg.Connection]:
     """A pooled asyncpg connection in autocommit mode (no SQLAlchemy transaction)."""
     async with database.engine.connect() as connection:
-        adapter: Any = (await connection.get_raw_connection()).dbapi_connection
-        yield adapter.driver_connection
+        yield _adapter(connection).driver_connection
+
+
+def _adapter(connection: AsyncConnection) -> Any:
+    """SQLAlchemy's asyncpg adapter of a connection just checked out (read without the
+    greenlet ``get_raw_connection`` spends: the pooled connection is already there)."""
+    return connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
 
 
 @contextlib.asynccontextmanager

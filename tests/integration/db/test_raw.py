@@ -1,6 +1,8 @@
 """Statements sent straight to asyncpg belong to the session's transaction, and rows
 they read stand in for ORM objects."""
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -92,3 +94,17 @@ async def test_nothing_changed_writes_nothing(db: Database, instance_key: Instan
         await write_changes(session, run, column_values(run))
         after = await connection.fetchval("SELECT updated_at FROM runs WHERE id = $1", made.id)
     assert after == made.updated_at
+
+
+async def test_one_session_transaction_has_one_connection_and_the_next_begins_again(
+    db: Database,
+) -> None:
+    in_transaction = "SELECT now() < statement_timestamp()"  # now() is the BEGIN's time
+    async with db.sessions() as session:
+        async with session.begin():
+            first = await driver_connection(session)
+            assert await driver_connection(session) is first
+        async with session.begin():
+            connection = await driver_connection(session)
+            await asyncio.sleep(0.01)
+            assert await connection.fetchval(in_transaction) is True
