@@ -140,9 +140,9 @@ def column_values(instance: Base) -> dict[str, Any]:
     return {key: held.get(key) for key, _, _, _ in _attributes(type(instance))}
 
 
-async def write_changes(session: AsyncSession, instance: Base, since: Mapping[str, Any]) -> None:
+async def write_changes(work: Work, instance: Base, since: Mapping[str, Any]) -> None:
     """``UPDATE`` the row of a :func:`transient` instance with the columns that differ
-    from the snapshot ``since`` (and ``updated_at``), in the session's transaction."""
+    from the snapshot ``since`` (and ``updated_at``), in ``work``'s transaction."""
     model = type(instance)
     changed: list[str] = []
     args: list[Any] = []
@@ -160,7 +160,7 @@ async def write_changes(session: AsyncSession, instance: Base, since: Mapping[st
         return
     assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(changed, start=2))
     table = model.__tablename__
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     await connection.execute(
         f"UPDATE {table} SET {assignments}, updated_at = now() WHERE id = $1",
         instance.__dict__["id"],

@@ -18,4 +18,5 @@ async def cancel_run(session: AsyncSession, run: Run) -> bool:
     if not can_transition(run.status, RunStatus.CANCELED):
         return False
     await finish_run(session, run, RunStatus.CANCELED, run.output)
+    await session.flush()
     return True

@@ -31,7 +31,7 @@ from kongflow.db.orm import (
     Organization,
     Run,
 )
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import Work, driver_connection
 from kongflow.services.runs.queue_execution import queue_execution
 
 STALE_AFTER = timedelta(minutes=20)
@@ -59,32 +59,32 @@ def limits_of(
     return sorted(limits, key=lambda limit: limit.key)
 
 
-async def release_slot(session: AsyncSession, run_id: str) -> list[str]:
+async def release_slot(work: Work, run_id: str) -> list[str]:
     """Free ``run_id``'s slot and queue the oldest waiter of each freed key, in the
     caller's transaction; returns the ids of the runs woken.
 
     Call it last before committing: the freed keys stay locked until the commit, so
     that a concurrent claim sees either the slot or the wait, never neither.
     """
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     woken: list[str] = list(await connection.fetchval(_RELEASE, run_id) or [])
-    await _wake(session, woken)
+    await _wake(connection, woken)
     return woken
 
 
-async def _wake(session: AsyncSession, run_ids: list[str]) -> None:
+async def _wake(work: Work, run_ids: list[str]) -> None:
     """Drop these runs' waits and queue each to try its claim again."""
     if not run_ids:
         return
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     await connection.execute(_FORGET_WAITS, run_ids)
     for run_id in run_ids:
-        await queue_execution(session, run_id, resume=True)
+        await queue_execution(connection, run_id, resume=True)
 
 
-async def forget_wait(session: AsyncSession, run_id: str) -> None:
+async def forget_wait(work: Work, run_id: str) -> None:
     """Drop a finished or cancelled run's wait (a run that waits holds no slot)."""
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     await connection.execute(_FORGET_WAITS, [run_id])
 
 

@@ -3,16 +3,15 @@
 Success, failure, timeout, cancellation: each sets the status and output, closes
 the tasks left open (CANCELED when the run was cancelled or timed out, ERRORED
 otherwise), drops any waiting execution or wait for a concurrency place, and queues
-the completion notifications, all in the caller's transaction.
+the completion notifications, all in the caller's transaction. The caller saves the
+run object itself (an ORM session flushes it; the run engine writes its changes).
 """
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from kongflow.db.orm import Run
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import Work, driver_connection
 from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.services.runs.concurrency import forget_wait
@@ -32,7 +31,7 @@ SELECT EXISTS (
 """
 
 
-async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output: Any) -> None:
+async def finish_run(work: Work, run: Run, status: RunStatus, output: Any) -> None:
     """Move ``run`` to the final ``status`` with ``output`` (raises if illegal)."""
     check_run_transition(run.status, status)
     now = datetime.now(UTC)
@@ -45,17 +44,16 @@ async def finish_run(session: AsyncSession, run: Run, status: RunStatus, output:
         if status in (RunStatus.CANCELED, RunStatus.TIMED_OUT)
         else TaskStatus.ERRORED
     )
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     await connection.execute(_CLOSE_OPEN_TASKS, run.id, closed.value, now)
-    await cancel_waiting_job(session, execution_key(run.id))
-    await forget_wait(session, run.id)  # an executing run frees its slot when its call ends
+    await cancel_waiting_job(connection, execution_key(run.id))
+    await forget_wait(connection, run.id)  # an executing run frees its slot when its call ends
     subscribed = await connection.fetchval(_SUBSCRIBED, run.id)
     if subscribed:
         await defer_job(
-            session,
+            connection,
             DELIVER_RUN_SUBSCRIPTIONS,
             {"run_id": run.id},
             lock=f"notify:{run.id}",  # one delivery at a time: no subscriber told twice
             queueing_lock=f"notify:{run.id}",
         )
-    await session.flush()

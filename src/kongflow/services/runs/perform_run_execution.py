@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kongflow.db.orm import Task
-from kongflow.db.raw import autocommit
+from kongflow.db.raw import autocommit, raw_transaction
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
@@ -69,15 +69,15 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
     except EndpointError as exc:
         answer = exc
     try:
-        async with resources.database.transaction() as session:
+        async with raw_transaction(resources.database) as connection:
             await record_execution_outcome(
-                session,
+                connection,
                 run_id,
                 answer,
                 task_count_before=prepared.task_count,
                 endpoint_version=prepared.endpoint_version,
             )
-            await release_slot(session, run_id)  # with the outcome, in one commit
+            await release_slot(connection, run_id)  # with the outcome, in one commit
     except BaseException:
         await _give_back_slot(resources, run_id)
         raise
@@ -85,8 +85,8 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
 
 async def _give_back_slot(resources: Resources, run_id: str) -> None:
     """Free the run's concurrency place on its own, when it cannot go with an outcome."""
-    async with resources.database.transaction() as session:
-        await release_slot(session, run_id)
+    async with raw_transaction(resources.database) as connection:
+        await release_slot(connection, run_id)
 
 
 async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | None:

@@ -8,8 +8,7 @@ as v2's ``job_run:EXECUTE_JOB:<id>`` job key did.
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from kongflow.db.raw import Work
 from kongflow.worker.defer import defer_job
 from kongflow.worker.names import EXECUTE_RUN, RESUME_TASK, run_lock
 
@@ -24,11 +23,11 @@ def execution_key(run_id: str) -> str:
 
 
 async def queue_execution(
-    session: AsyncSession, run_id: str, *, at: datetime | None = None, resume: bool = False
+    work: Work, run_id: str, *, at: datetime | None = None, resume: bool = False
 ) -> None:
     """Execute run ``run_id`` (again) at ``at``, or as soon as a worker is free."""
     await defer_job(
-        session,
+        work,
         EXECUTE_RUN,
         {"run_id": run_id},
         lock=run_lock(run_id),
@@ -40,11 +39,11 @@ async def queue_execution(
 
 
 async def queue_task_resume(
-    session: AsyncSession, run_id: str, task_id: str, *, at: datetime | None = None
+    work: Work, run_id: str, task_id: str, *, at: datetime | None = None
 ) -> None:
     """Resume task ``task_id`` (a finished wait, a due retry) at ``at``, then execute."""
     await defer_job(
-        session,
+        work,
         RESUME_TASK,
         {"task_id": task_id},
         lock=run_lock(run_id),

@@ -11,7 +11,8 @@ v2 platform (spec §5.5), in one transaction with the follow-up work it implies:
 * a serverless-function timeout continues the run, unless it made no progress or ran
   past the organization's time budget.
 
-The caller gives back the concurrency place the execution held once this commits.
+The caller gives back the concurrency place the execution held, in the same
+transaction.
 """
 
 import json
@@ -19,30 +20,17 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import (
-    Endpoint,
-    Environment,
-    Organization,
-    Run,
-    RunAutoYieldExecution,
-    RunSubscription,
-    Task,
-    TaskAttempt,
-)
-from kongflow.db.raw import column_values, driver_connection, select_list, transient, write_changes
+from kongflow.db.orm import Run
+from kongflow.db.raw import column_values, jsonb, select_list, transient, write_changes
 from kongflow.domain.backoff import MAX_EXECUTION_FAILURES, execution_retry_delay
 from kongflow.domain.enums import (
     EnvironmentType,
     RunStatus,
     RunSubscriptionEvent,
     RunSubscriptionRecipientMethod,
-    TaskAttemptStatus,
-    TaskStatus,
 )
 from kongflow.domain.protocol.index import describe_validation_error
 from kongflow.domain.protocol.runs import (
@@ -64,6 +52,7 @@ from kongflow.domain.protocol.runs import (
     YieldExecution,
 )
 from kongflow.domain.states import check_run_transition
+from kongflow.ids import new_id
 from kongflow.services.endpoints.endpoint_api import EndpointError, RawAnswer
 from kongflow.services.runs.finish_run import finish_run
 from kongflow.services.runs.queue_execution import queue_execution, queue_task_resume
@@ -74,9 +63,46 @@ logger = logging.getLogger(__name__)
 
 MAX_YIELDS = 100
 
-# The run is read and written with plain statements (``db/raw.py``): through the ORM
-# its locked read and its update were a tenth of the CPU a whole run costs.
+# Every statement is plain (``db/raw.py``), on the connection of the transaction the
+# caller opened: through the ORM, the run's locked read and its update alone were a
+# tenth of the CPU a whole run costs.
 _LOCK_RUN = f"SELECT {select_list(Run, 'run')} FROM runs run WHERE run.id = $1 FOR UPDATE"
+_ENVIRONMENT_TYPE = "SELECT type FROM environments WHERE id = $1"
+_EXECUTION_BUDGET = "SELECT maximum_execution_time_per_run_in_ms FROM organizations WHERE id = $1"
+_TASK_COUNT = "SELECT count(*) FROM tasks WHERE run_id = $1"
+_SET_ENDPOINT_VERSION = "UPDATE endpoints SET version = $2, updated_at = now() WHERE id = $1"
+_SET_CHUNK_LIMIT = (
+    "UPDATE endpoints SET run_chunk_execution_limit = $2, updated_at = now() WHERE id = $1"
+)
+_SUBSCRIBE = (
+    "INSERT INTO run_subscriptions (id, run_id, recipient, recipient_method, event) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, recipient, event) DO NOTHING"
+)
+_SET_OUTPUT_PROPERTIES = "UPDATE tasks SET output_properties = $2, updated_at = now() WHERE id = $1"
+_ERROR_TASK = (
+    "UPDATE tasks SET status = 'ERRORED', completed_at = $3, output = $4, updated_at = now() "
+    "WHERE id = $1 AND run_id = $2"
+)
+_RECORD_AUTO_YIELD = (
+    "INSERT INTO run_auto_yield_executions "
+    '(id, run_id, location, time_remaining, time_elapsed, "limit") '
+    "VALUES ($1, $2, $3, $4, $5, $6)"
+)
+_LOCK_TASK = "SELECT true FROM tasks WHERE id = $1 AND run_id = $2 FOR UPDATE"
+# A task's failed attempt: the pending attempt errors, the next one waits for ``$4``.
+_RETRY_TASK = """
+WITH last AS (
+    SELECT id, number, status FROM task_attempts WHERE task_id = $1
+    ORDER BY number DESC LIMIT 1
+), closed AS (
+    UPDATE task_attempts SET status = 'ERRORED', error = $2, updated_at = now()
+    WHERE id = (SELECT id FROM last WHERE status = 'PENDING')
+), opened AS (
+    INSERT INTO task_attempts (id, task_id, number, status, run_at)
+    SELECT $3, $1, COALESCE((SELECT number FROM last), 0) + 1, 'PENDING', $4
+)
+UPDATE tasks SET status = 'WAITING', updated_at = now() WHERE id = $1
+"""
 MIN_CHUNK_MS = 10_000
 MAX_CHUNK_MS = 120_000
 
@@ -90,7 +116,7 @@ class _Fail(Exception):
 
 
 async def record_execution_outcome(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     run_id: str,
     answer: RawAnswer | EndpointError,
     *,
@@ -99,7 +125,6 @@ async def record_execution_outcome(
 ) -> None:
     """Apply ``answer`` to run ``run_id`` (which this execution marked EXECUTING);
     ``endpoint_version`` is the endpoint's protocol version when the call was made."""
-    connection = await driver_connection(session)
     row = await connection.fetchrow(_LOCK_RUN, run_id)
     if row is None:
         return
@@ -112,17 +137,16 @@ async def record_execution_outcome(
     run.execution_count += 1
     try:
         if isinstance(answer, EndpointError):
-            await _retry_later(session, run, {"message": answer.message})
+            await _retry_later(connection, run, {"message": answer.message})
         else:
-            await _interpret(session, run, answer, elapsed, task_count_before, endpoint_version)
+            await _interpret(connection, run, answer, elapsed, task_count_before, endpoint_version)
     except _Fail as failure:
-        await finish_run(session, run, failure.status, failure.output)
-    await write_changes(session, run, read)
-    await session.flush()
+        await finish_run(connection, run, failure.status, failure.output)
+    await write_changes(connection, run, read)
 
 
 async def _interpret(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     run: Run,
     answer: RawAnswer,
     elapsed: int,
@@ -131,14 +155,12 @@ async def _interpret(
 ) -> None:
     version = answer.headers.get("trigger-version")
     if version and version != endpoint_version:
-        await session.execute(
-            update(Endpoint).where(Endpoint.id == run.endpoint_id).values(version=version)
-        )
+        await connection.execute(_SET_ENDPOINT_VERSION, run.endpoint_id, version)
     if not run.internal:
-        await _subscribe_endpoint(session, run, answer.headers.get("x-trigger-run-metadata"))
+        await _subscribe_endpoint(connection, run, answer.headers.get("x-trigger-run-metadata"))
 
     if not 200 <= answer.status_code < 300:
-        await _handle_error_status(session, run, answer, elapsed, task_count_before)
+        await _handle_error_status(connection, run, answer, elapsed, task_count_before)
         return
     try:
         body = json.loads(answer.content)
@@ -154,29 +176,29 @@ async def _interpret(
             RunStatus.FAILURE,
             {"message": f"Endpoint responded with an invalid execution result: {problems}"},
         ) from None
-    await _apply(session, run, outcome)
+    await _apply(connection, run, outcome)
 
 
-async def _apply(session: AsyncSession, run: Run, outcome: RunJobResponse) -> None:
+async def _apply(connection: asyncpg.Connection, run: Run, outcome: RunJobResponse) -> None:
     if isinstance(outcome, Success):
         raise _Fail(RunStatus.SUCCESS, outcome.output)
     if isinstance(outcome, ResumeWithParallelTask):
         _park(run)
-        await _store_output_properties(session, outcome.task.id, outcome.task.output_properties)
+        await _store_output_properties(connection, outcome.task.id, outcome.task.output_properties)
         run.force_yield_immediately = False
         for child in outcome.child_errors:
-            await _apply_child(session, run, child)
+            await _apply_child(connection, run, child)
         return
-    await _apply_child(session, run, outcome)
+    await _apply_child(connection, run, outcome)
 
 
 async def _apply_child(
-    session: AsyncSession, run: Run, outcome: RunJobResponse | ChildOutcome
+    connection: asyncpg.Connection, run: Run, outcome: RunJobResponse | ChildOutcome
 ) -> None:
     """Outcomes that may also arrive as children of a parallel task."""
     if isinstance(outcome, Error):
         if outcome.task is not None:
-            await _error_task(session, run.id, outcome.task.id, outcome.error)
+            await _error_task(connection, run.id, outcome.task.id, outcome.error)
         raise _Fail(RunStatus.FAILURE, outcome.error.model_dump(exclude_none=True))
     if isinstance(outcome, InvalidPayload):
         raise _Fail(RunStatus.INVALID_PAYLOAD, outcome.errors)
@@ -185,27 +207,27 @@ async def _apply_child(
     if isinstance(outcome, ResumeWithTask):
         _park(run)
         task = outcome.task
-        await _store_output_properties(session, task.id, task.output_properties)
+        await _store_output_properties(connection, task.id, task.output_properties)
         if not task.operation and not task.callback_url:
-            await queue_task_resume(session, run.id, task.id, at=task.delay_until)
+            await queue_task_resume(connection, run.id, task.id, at=task.delay_until)
     elif isinstance(outcome, RetryWithTask):
         _park(run)
-        await _record_retry(session, run.id, outcome)
+        await _record_retry(connection, run.id, outcome)
     elif isinstance(outcome, Canceled):
         return  # the run was cancelled; the SDK has stopped
     elif isinstance(outcome, YieldExecution):
         if len(run.yielded_executions) + 1 > MAX_YIELDS:
             raise _Fail(RunStatus.FAILURE, {"message": f"Run yielded more than {MAX_YIELDS} times"})
         run.yielded_executions = [*run.yielded_executions, outcome.key]
-        await _continue(session, run)
+        await _continue(connection, run)
     elif isinstance(outcome, AutoYield):
-        await _record_auto_yield(session, run, outcome.location, outcome.time_remaining,
+        await _record_auto_yield(connection, run, outcome.location, outcome.time_remaining,
                                  outcome.time_elapsed, outcome.limit)  # fmt: skip
-        await _continue(session, run)
+        await _continue(connection, run)
     elif isinstance(outcome, AutoYieldWithCompletedTask):
         output = json.loads(outcome.output) if outcome.output is not None else None
         await complete_task(
-            await driver_connection(session),
+            connection,
             run.id,
             outcome.id,
             output=output,
@@ -213,11 +235,11 @@ async def _apply_child(
             properties=outcome.properties,
         )
         data = outcome.data
-        await _record_auto_yield(session, run, data.location, data.time_remaining,
+        await _record_auto_yield(connection, run, data.location, data.time_remaining,
                                  data.time_elapsed, data.limit)  # fmt: skip
-        await _continue(session, run)
+        await _continue(connection, run)
     elif isinstance(outcome, AutoYieldRateLimit):
-        await _continue(session, run, at=datetime.fromtimestamp(outcome.reset / 1000, UTC))
+        await _continue(connection, run, at=datetime.fromtimestamp(outcome.reset / 1000, UTC))
 
 
 def _park(run: Run) -> None:
@@ -227,28 +249,28 @@ def _park(run: Run) -> None:
         run.status = RunStatus.WAITING_TO_CONTINUE
 
 
-async def _continue(session: AsyncSession, run: Run, *, at: datetime | None = None) -> None:
+async def _continue(
+    connection: asyncpg.Connection, run: Run, *, at: datetime | None = None
+) -> None:
     """Execute the run again (now, or at ``at``)."""
     if run.status is not RunStatus.WAITING_TO_EXECUTE:
         check_run_transition(run.status, RunStatus.WAITING_TO_EXECUTE)
         run.status = RunStatus.WAITING_TO_EXECUTE
     run.force_yield_immediately = False
-    await queue_execution(session, run.id, at=at, resume=True)
+    await queue_execution(connection, run.id, at=at, resume=True)
 
 
-async def _retry_later(session: AsyncSession, run: Run, reason: dict[str, Any]) -> None:
+async def _retry_later(connection: asyncpg.Connection, run: Run, reason: dict[str, Any]) -> None:
     """No usable answer: try the execution again later, a bounded number of times."""
-    environment_type = await session.scalar(
-        select(Environment.type).where(Environment.id == run.environment_id)
-    )
+    environment_type = await connection.fetchval(_ENVIRONMENT_TYPE, run.environment_id)
     run.execution_failure_count += 1
     if (
-        environment_type is EnvironmentType.DEVELOPMENT
+        environment_type == EnvironmentType.DEVELOPMENT
         or run.execution_failure_count >= MAX_EXECUTION_FAILURES
     ):
         raise _Fail(RunStatus.FAILURE, reason)
     await _continue(
-        session,
+        connection,
         run,
         at=datetime.now(UTC) + execution_retry_delay(run.execution_failure_count),
     )
@@ -279,7 +301,7 @@ def _looks_like_function_timeout(answer: RawAnswer) -> bool:
 
 
 async def _handle_error_status(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     run: Run,
     answer: RawAnswer,
     elapsed: int,
@@ -290,46 +312,41 @@ async def _handle_error_status(
     if error is not None:
         if 400 <= status < 500:
             raise _Fail(RunStatus.FAILURE, error)
-        await _retry_later(session, run, error)
+        await _retry_later(connection, run, error)
         return
     if 400 <= status < 500 and status != 408:
         raise _Fail(RunStatus.FAILURE, {"message": f"Endpoint responded with {status} status code"})
     if _looks_like_function_timeout(answer):
-        await _continue_after_timeout(session, run, elapsed, task_count_before)
+        await _continue_after_timeout(connection, run, elapsed, task_count_before)
         return
-    await _retry_later(session, run, {"message": f"Endpoint responded with {status} status code"})
+    await _retry_later(
+        connection, run, {"message": f"Endpoint responded with {status} status code"}
+    )
 
 
 async def _continue_after_timeout(
-    session: AsyncSession, run: Run, elapsed: int, task_count_before: int
+    connection: asyncpg.Connection, run: Run, elapsed: int, task_count_before: int
 ) -> None:
-    budget = await session.scalar(
-        select(Organization.maximum_execution_time_per_run_in_ms).where(
-            Organization.id == run.organization_id
-        )
-    )
+    budget = await connection.fetchval(_EXECUTION_BUDGET, run.organization_id)
     if budget is not None and run.execution_duration >= budget:
         raise _Fail(
             RunStatus.TIMED_OUT,
             {"message": f"Execution timed out after {run.execution_duration // 1000} seconds"},
         )
-    task_count = await session.scalar(
-        select(func.count()).select_from(Task).where(Task.run_id == run.id)
-    )
+    task_count = await connection.fetchval(_TASK_COUNT, run.id)
     if task_count == task_count_before:
         raise _Fail(
             RunStatus.TIMED_OUT,
             {"message": "The endpoint timed out without making progress (no new task)"},
         )
-    await session.execute(
-        update(Endpoint)
-        .where(Endpoint.id == run.endpoint_id)
-        .values(run_chunk_execution_limit=max(MIN_CHUNK_MS, min(elapsed, MAX_CHUNK_MS)))
-    )
-    await _continue(session, run)
+    chunk = max(MIN_CHUNK_MS, min(elapsed, MAX_CHUNK_MS))
+    await connection.execute(_SET_CHUNK_LIMIT, run.endpoint_id, chunk)
+    await _continue(connection, run)
 
 
-async def _subscribe_endpoint(session: AsyncSession, run: Run, metadata: str | None) -> None:
+async def _subscribe_endpoint(
+    connection: asyncpg.Connection, run: Run, metadata: str | None
+) -> None:
     """Remember that the job wants RUN_NOTIFICATION (its onSuccess/onFailure handlers)."""
     if not metadata:
         return
@@ -348,84 +365,47 @@ async def _subscribe_endpoint(session: AsyncSession, run: Run, metadata: str | N
         if flags.get(flag) is True
     ]
     for event in wanted:
-        await session.execute(
-            insert(RunSubscription)
-            .values(
-                run_id=run.id,
-                recipient=run.endpoint_id,
-                recipient_method=RunSubscriptionRecipientMethod.ENDPOINT,
-                event=event,
-            )
-            .on_conflict_do_nothing(index_elements=["run_id", "recipient", "event"])
-        )
+        await connection.execute(
+            _SUBSCRIBE, new_id("rsub"), run.id, run.endpoint_id,
+            RunSubscriptionRecipientMethod.ENDPOINT.value, event.value,
+        )  # fmt: skip
 
 
 async def _store_output_properties(
-    session: AsyncSession, task_id: str, properties: list[dict[str, Any]] | None
+    connection: asyncpg.Connection, task_id: str, properties: list[dict[str, Any]] | None
 ) -> None:
     if properties:
-        await session.execute(
-            update(Task).where(Task.id == task_id).values(output_properties=properties)
-        )
+        await connection.execute(_SET_OUTPUT_PROPERTIES, task_id, jsonb(properties))
 
 
 async def _error_task(
-    session: AsyncSession, run_id: str, task_id: str, error: ErrorWithStack
+    connection: asyncpg.Connection, run_id: str, task_id: str, error: ErrorWithStack
 ) -> None:
-    await session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.run_id == run_id)
-        .values(
-            status=TaskStatus.ERRORED,
-            completed_at=datetime.now(UTC),
-            output=error.model_dump(exclude_none=True),
-        )
-    )
+    output = jsonb(error.model_dump(exclude_none=True))
+    await connection.execute(_ERROR_TASK, task_id, run_id, datetime.now(UTC), output)
 
 
-async def _record_retry(session: AsyncSession, run_id: str, outcome: RetryWithTask) -> None:
+async def _record_retry(
+    connection: asyncpg.Connection, run_id: str, outcome: RetryWithTask
+) -> None:
     """Close the failed attempt, open the next one at ``retryAt``, and park the task."""
-    task = await session.scalar(
-        select(Task).where(Task.id == outcome.task.id, Task.run_id == run_id).with_for_update()
-    )
-    if task is None:
-        raise _Fail(RunStatus.FAILURE, {"message": f"Unknown task {outcome.task.id} to retry"})
-    last = await session.scalar(
-        select(TaskAttempt)
-        .where(TaskAttempt.task_id == task.id)
-        .order_by(TaskAttempt.number.desc())
-        .limit(1)
-    )
-    if last is not None and last.status is TaskAttemptStatus.PENDING:
-        last.status = TaskAttemptStatus.ERRORED
-        last.error = format_task_error(outcome.error.model_dump(exclude_none=True))
-    session.add(
-        TaskAttempt(
-            task_id=task.id,
-            number=(last.number if last else 0) + 1,
-            status=TaskAttemptStatus.PENDING,
-            run_at=outcome.retry_at,
-        )
-    )
-    task.status = TaskStatus.WAITING
-    await session.flush()
-    await queue_task_resume(session, run_id, task.id, at=outcome.retry_at)
+    task_id = outcome.task.id
+    if not await connection.fetchval(_LOCK_TASK, task_id, run_id):
+        raise _Fail(RunStatus.FAILURE, {"message": f"Unknown task {task_id} to retry"})
+    error = format_task_error(outcome.error.model_dump(exclude_none=True))
+    await connection.execute(_RETRY_TASK, task_id, error, new_id("tatt"), outcome.retry_at)
+    await queue_task_resume(connection, run_id, task_id, at=outcome.retry_at)
 
 
 async def _record_auto_yield(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     run: Run,
     location: str,
     time_remaining: float,
     time_elapsed: float,
     limit: float | None,
 ) -> None:
-    session.add(
-        RunAutoYieldExecution(
-            run_id=run.id,
-            location=location,
-            time_remaining=int(time_remaining),
-            time_elapsed=int(time_elapsed),
-            limit=int(limit or 0),
-        )
-    )
+    await connection.execute(
+        _RECORD_AUTO_YIELD, new_id("ryield"), run.id, location,
+        int(time_remaining), int(time_elapsed), int(limit or 0),
+    )  # fmt: skip
