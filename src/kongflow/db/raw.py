@@ -1,13 +1,16 @@
-"""Plain asyncpg statements inside a session's transaction, for the run engine's hot path.
+"""Plain asyncpg statements, for the run engine's hot path.
 
 Every single-task run makes about twenty statements, and on this 2-core machine
 Python CPU is what limits run throughput. Measured with ``bench/statement_cost.py``
 (a one-row select by primary key, client CPU per transaction): about 1.0 ms through
-the ORM, 0.7 ms through SQLAlchemy Core and 0.6 ms through asyncpg in the session,
-most of that being the transaction itself; a second statement in the same
-transaction adds about 0.5 ms through the ORM and 0.08 ms through asyncpg. So the
-statements a run makes on every execution go through here, in the caller's session
-and transaction; everything else stays ORM.
+the ORM, 0.7 ms through SQLAlchemy Core, 0.6 ms through asyncpg in an ORM session's
+transaction and 0.4 to 0.5 ms through asyncpg in a transaction with no session; a
+second statement in the same transaction adds about 0.5 ms through the ORM and
+0.08 ms through asyncpg. So the statements every run makes go through here: inside
+a caller's session (:func:`driver_connection`), or with no session at all for units
+of work made only of plain statements (:func:`raw_transaction`, :func:`autocommit`).
+Rows read this way can stand in for ORM objects (:func:`transient`). Everything
+else stays ORM.
 
 The connection is SQLAlchemy's, with SQLAlchemy's type codecs: ``jsonb`` parameters
 are JSON *text* (use :func:`jsonb`) and ``jsonb`` results arrive parsed; enums are
