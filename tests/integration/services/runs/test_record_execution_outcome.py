@@ -75,6 +75,11 @@ async def _record(db: Database, run: Run, answer: RawAnswer | EndpointError, **o
         return await session.get_one(Run, run.id)
 
 
+async def _set_status(db: Database, run: Run, status: RunStatus) -> None:
+    async with db.transaction() as session:
+        await session.execute(update(Run).where(Run.id == run.id).values(status=status))
+
+
 async def _one(db: Database, model: Any, *where: Any) -> Any:
     async with db.transaction() as session:
         return (await session.scalars(select(model).where(*where))).one()
@@ -224,10 +229,7 @@ async def test_yields_queue_the_next_execution_at_once(
     [job] = await _queued(db, EXECUTE_RUN)
     assert job["args"] == {"run_id": run.id} and job["priority"] == 1
 
-    async with db.transaction() as session:  # executing again
-        await session.execute(
-            update(Run).where(Run.id == run.id).values(status=RunStatus.EXECUTING)
-        )
+    await _set_status(db, run, RunStatus.EXECUTING)  # executing again
     auto = {
         "status": "AUTO_YIELD_EXECUTION",
         "location": "beforeExecuteTask",
@@ -257,10 +259,7 @@ async def test_a_function_timeout_continues_a_run_that_progressed_and_ends_one_t
     endpoint = await _one(db, Endpoint)
     assert endpoint.run_chunk_execution_limit == 10_000  # the smallest chunk allowed
 
-    async with db.transaction() as session:
-        await session.execute(
-            update(Run).where(Run.id == run.id).values(status=RunStatus.EXECUTING)
-        )
+    await _set_status(db, run, RunStatus.EXECUTING)
     stuck = await _record(db, run, timeout, task_count_before=1)
     assert stuck.status is RunStatus.TIMED_OUT
     assert stuck.output == {
@@ -288,7 +287,6 @@ async def test_a_run_cancelled_during_the_call_is_left_as_it_is(
     db: Database, instance_key: InstanceKey
 ) -> None:
     run = await _executing_run(db, instance_key)
-    async with db.transaction() as session:
-        await session.execute(update(Run).where(Run.id == run.id).values(status=RunStatus.CANCELED))
+    await _set_status(db, run, RunStatus.CANCELED)
     after = await _record(db, run, _answer({"status": "SUCCESS", "output": 1}))
     assert after.status is RunStatus.CANCELED and after.execution_count == 0
