@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import EventRecord
-from kongflow.db.raw import driver_connection, jsonb
+from kongflow.db.raw import driver_connection, holding, jsonb
 from kongflow.domain.enums import PayloadType
 from kongflow.domain.protocol.events import RawEvent, SendEventOptions
 from kongflow.domain.tenancy import EnvironmentScope
@@ -88,8 +88,8 @@ async def ingest_event(
     }
     due = deliver_at <= now
     values["delivered_at"] = now if due else None  # delivered below, in this transaction
-    # The hot path of every sendEvent: one plain insert, and the record is built from
-    # the values it wrote rather than read back or tracked by the session.
+    # The hot path of every sendEvent: one plain insert, and the record holds the
+    # values it wrote rather than being read back or tracked by the session.
     connection = await driver_connection(session)
     inserted = await connection.fetchval(
         _INSERT_EVENT,
@@ -97,7 +97,9 @@ async def ingest_event(
     )
     if inserted is None:
         return await _resend(session, scope, raw, values, deliver_at, now)
-    event = EventRecord(**values, is_test=False, source_context=None, cancelled_at=None)
+    event = holding(
+        EventRecord, {**values, "is_test": False, "source_context": None, "cancelled_at": None}
+    )
     if due:
         await deliver_event(session, event)
     else:
