@@ -18,6 +18,7 @@ plain strings both ways.
 """
 
 import contextlib
+import copy
 import enum
 import functools
 import json
@@ -146,9 +147,13 @@ def holding(model: type[_Model], values: Mapping[str, Any]) -> _Model:
 
 
 def column_values(instance: Base) -> dict[str, Any]:
-    """The column values ``instance`` holds now (a snapshot for :func:`write_changes`)."""
-    held = instance.__dict__
-    return {key: held.get(key) for key, _, _, _ in _attributes(type(instance))}
+    """The column values ``instance`` holds now (a snapshot for :func:`write_changes`;
+    lists and dicts are copied, so that changing one in place still counts)."""
+    snapshot: dict[str, Any] = {}
+    for key, _, _, _ in _attributes(type(instance)):
+        value = instance.__dict__.get(key)
+        snapshot[key] = copy.deepcopy(value) if isinstance(value, list | dict) else value
+    return snapshot
 
 
 async def write_changes(work: Work, instance: Base, since: Mapping[str, Any]) -> None:

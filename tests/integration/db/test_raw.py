@@ -66,7 +66,7 @@ async def test_a_transient_row_reads_like_the_orm_and_writes_back_only_what_chan
         read = column_values(run)
         run.status = RunStatus.SUCCESS
         run.properties = [{"label": "done", "text": "yes"}]
-        run.yielded_executions = ["first"]
+        run.yielded_executions.append("first")  # in place: still a change
         await write_changes(session, run, read)
         written = await connection.fetchrow(
             "SELECT status, properties, yielded_executions, output, updated_at > $2 AS touched "
