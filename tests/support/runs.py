@@ -18,13 +18,16 @@ async def make_run(
     endpoint: Endpoint,
     job_slug: str = "order-created",
     *,
-    status: RunStatus = RunStatus.PENDING,
+    status: RunStatus | None = RunStatus.PENDING,
     output: Any = None,
+    **job: Any,
 ) -> Run:
-    """Register job ``job_slug`` on ``endpoint`` and create a run of it in the endpoint's
-    environment, with ``status`` and ``output`` set as given."""
+    """Register job ``job_slug`` on ``endpoint`` (``job``: overrides of its metadata) and
+    create a run of it in the endpoint's environment, with ``status`` and ``output``
+    set as given (``status=None`` keeps the one the run was created with)."""
     async with db.transaction() as session:
-        registration = await register_job(session, endpoint, parse_job(job_metadata(job_slug)))
+        metadata = job_metadata(job_slug, **job)
+        registration = await register_job(session, endpoint, parse_job(metadata))
         assert registration is not None
         event = EventRecord(
             event_id=f"evt-{uuid.uuid4().hex}",
@@ -41,6 +44,7 @@ async def make_run(
             session, event=event, target=RunTarget.of(registration.job, registration.version)
         )
         run = await session.get_one(Run, run_id)
-        run.status = status
+        if status is not None:
+            run.status = status
         run.output = output
     return run

@@ -8,7 +8,8 @@ transaction and 0.4 to 0.5 ms through asyncpg in a transaction with no session; 
 second statement in the same transaction adds about 0.5 ms through the ORM and
 0.08 ms through asyncpg. So the statements every run makes go through here: inside
 a caller's session (:func:`driver_connection`), or with no session at all for units
-of work made only of plain statements (:func:`raw_transaction`, :func:`autocommit`).
+of work made only of plain statements (:func:`raw_transaction`,
+:func:`autocommit_connection`).
 Rows read this way can stand in for ORM objects (:func:`transient`). Everything
 else stays ORM.
 
@@ -70,8 +71,10 @@ def jsonb(value: Any) -> str | None:
 
 
 @contextlib.asynccontextmanager
-async def _connection_of_its_own(database: Database) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled asyncpg connection in autocommit mode (no SQLAlchemy transaction)."""
+async def autocommit_connection(database: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled asyncpg connection in autocommit mode (no SQLAlchemy transaction): each
+    statement is a transaction of its own, with no ``BEGIN`` and ``COMMIT`` round trips
+    (a single statement reads one consistent snapshot)."""
     async with database.engine.connect() as connection:
         yield _adapter(connection).driver_connection
 
@@ -88,7 +91,7 @@ async def raw_transaction(database: Database) -> AsyncIterator[asyncpg.Connectio
     block exits cleanly: for a unit of work made only of plain statements, without
     the ORM session's cost (about a quarter of a millisecond of client CPU per
     transaction, ``bench/statement_cost.py``)."""
-    async with _connection_of_its_own(database) as driver, driver.transaction():
+    async with autocommit_connection(database) as driver, driver.transaction():
         yield driver
 
 
@@ -99,16 +102,8 @@ async def autocommit(database: Database, sql: str, *args: Any) -> Any:
     is atomic on its own (one ``UPDATE`` with its CTEs), so that no ``BEGIN`` and
     ``COMMIT`` round trips are spent on it.
     """
-    async with _connection_of_its_own(database) as driver:
+    async with autocommit_connection(database) as driver:
         return await driver.fetchval(sql, *args)
-
-
-async def autocommit_row(database: Database, sql: str, *args: Any) -> asyncpg.Record | None:
-    """Run one read as a transaction of its own and return its first row (a single
-    statement reads one consistent snapshot: it needs no ``BEGIN`` and ``COMMIT``)."""
-    async with _connection_of_its_own(database) as driver:
-        row: asyncpg.Record | None = await driver.fetchrow(sql, *args)
-        return row
 
 
 def select_list(model: type[Base], alias: str) -> str:

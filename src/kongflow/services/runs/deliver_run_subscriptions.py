@@ -132,11 +132,11 @@ async def deliver_run_subscriptions(resources: Resources, run_id: str) -> Delive
 
 
 async def _read_pending(resources: Resources, run_id: str) -> _Pending | None:
-    context = await read_run_context(resources.database, run_id)
-    if context is None or context.run.status not in FINISHED_RUN_STATUSES:
-        return None
-    run = context.run
     async with resources.database.transaction() as session:
+        context = await read_run_context(session, run_id)
+        if context is None or context.run.status not in FINISHED_RUN_STATUSES:
+            return None
+        run = context.run
         outcome = (
             RunSubscriptionEvent.SUCCESS
             if run.status == RunStatus.SUCCESS

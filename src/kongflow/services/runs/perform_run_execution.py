@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kongflow.db.orm import Task
-from kongflow.db.raw import autocommit, raw_transaction
+from kongflow.db.raw import autocommit, autocommit_connection, raw_transaction
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
@@ -95,7 +95,8 @@ async def _prepare(resources: Resources, run_id: str) -> PreparedExecution | Non
 
     The read holds no lock; the start checks the run did not change meanwhile.
     """
-    context = await read_run_context(resources.database, run_id)
+    async with autocommit_connection(resources.database) as connection:
+        context = await read_run_context(connection, run_id)
     if context is None:
         return None
     run, endpoint = context.run, context.endpoint

@@ -23,8 +23,7 @@ from kongflow.db.orm import (
     Project,
     Run,
 )
-from kongflow.db.raw import autocommit_row, select_list, transient
-from kongflow.db.session import Database
+from kongflow.db.raw import Work, driver_connection, select_list, transient
 from kongflow.services.runs.concurrency import Limit, limits_of
 
 _MODELS = {
@@ -76,9 +75,10 @@ class RunContext:
         return limits_of(self.run, self.version, self.organization, group_limit=self.group_limit)
 
 
-async def read_run_context(database: Database, run_id: str) -> RunContext | None:
+async def read_run_context(work: Work, run_id: str) -> RunContext | None:
     """The context of run ``run_id``, or None if there is no such run."""
-    row = await autocommit_row(database, _READ, run_id)
+    connection = await driver_connection(work)
+    row = await connection.fetchrow(_READ, run_id)
     if row is None:
         return None
     run = transient(Run, row, "run")

@@ -121,7 +121,8 @@ async def test_limits_come_from_the_organization_version_and_group(
         await session.execute(update(Organization).values(maximum_concurrency_limit=7))
     async with db.transaction() as session:
         group = (await session.scalars(select(ConcurrencyLimitGroup))).one()
-    context = await read_run_context(db, run.id)
+    async with db.transaction() as session:
+        context = await read_run_context(session, run.id)
     assert context is not None
     assert context.limits() == [
         Limit(f"group:{group.id}", 3),

@@ -1,20 +1,18 @@
 """Creating a run: QUEUED with its first execution queued when its version uses no
 integrations, and through connection resolution when it does."""
 
-import uuid
 from typing import Any
 
 from sqlalchemy import select, text, update
 
 from kongflow.crypto import InstanceKey
-from kongflow.db.orm import Endpoint, EventRecord, JobVersion, MissingConnection, Run, RunConnection
+from kongflow.db.orm import Endpoint, JobVersion, MissingConnection, Run, RunConnection
 from kongflow.db.session import Database
 from kongflow.domain.enums import JobVersionStatus, RunStatus
-from kongflow.domain.protocol.index import parse_job
-from kongflow.services.jobs.register_job import register_job
-from kongflow.services.runs.create_run import RunTarget, create_run, find_active_target
+from kongflow.services.runs.create_run import find_active_target
 from kongflow.services.runs.queue_execution import execution_key
-from tests.support.jobs import job_metadata, make_endpoint
+from tests.support.jobs import make_endpoint
+from tests.support.runs import make_run
 from tests.support.tenancy import bootstrap
 
 
@@ -24,26 +22,7 @@ def _integration(slug: str, source: str) -> dict[str, Any]:
 
 async def _create(db: Database, endpoint: Endpoint, **integrations: dict[str, Any]) -> Run:
     """Register a job using ``integrations`` and create a run of it for a new event."""
-    async with db.transaction() as session:
-        metadata = job_metadata("sync", integrations=integrations)
-        registration = await register_job(session, endpoint, parse_job(metadata))
-        assert registration is not None
-        event = EventRecord(
-            event_id=f"evt-{uuid.uuid4().hex}",
-            name="order.created",
-            payload={},
-            context={},
-            organization_id=endpoint.organization_id,
-            project_id=endpoint.project_id,
-            environment_id=endpoint.environment_id,
-        )
-        session.add(event)
-        await session.flush()
-        run_id = await create_run(
-            session, event=event, target=RunTarget.of(registration.job, registration.version)
-        )
-    async with db.transaction() as session:
-        return await session.get_one(Run, run_id)
+    return await make_run(db, endpoint, "sync", status=None, integrations=integrations)
 
 
 async def _queued_executions(db: Database, run_id: str) -> int:

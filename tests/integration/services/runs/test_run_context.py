@@ -35,10 +35,9 @@ async def test_the_context_holds_the_rows_the_orm_would_load(
             update(Run).where(Run.id == made.id).values(external_account_id=account_id)
         )
 
-    context = await read_run_context(db, made.id)
-
-    assert context is not None
     async with db.transaction() as session:
+        context = await read_run_context(session, made.id)
+        assert context is not None
         run = await session.get_one(Run, made.id)
         expected = {
             "run": run,
@@ -62,6 +61,7 @@ async def test_a_run_without_an_account_has_none_and_an_unknown_run_no_context(
 ) -> None:
     await bootstrap(db, instance_key)
     made = await make_run(db, await make_endpoint(db))
-    context = await read_run_context(db, made.id)
-    assert context is not None and context.account is None
-    assert await read_run_context(db, "run_missing") is None
+    async with db.transaction() as session:
+        context = await read_run_context(session, made.id)
+        assert context is not None and context.account is None
+        assert await read_run_context(session, "run_missing") is None

@@ -293,7 +293,8 @@ async def test_a_failed_run_tells_the_endpoint_with_ok_false(
                 ),
             ]
         )
-    context = await read_run_context(db, run.id)
+    async with db.transaction() as session:
+        context = await read_run_context(session, run.id)
     assert context is not None
     async with db.transaction() as session:
         notification = await build_run_notification(session, context)
