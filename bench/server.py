@@ -73,11 +73,28 @@ def kongflow_process(
             process.kill()
 
 
+def _listeners(port: int) -> int:
+    """How many sockets listen on ``port`` (each API process binds its own, with
+    ``SO_REUSEPORT``); read from /proc/net/tcp, so Linux only."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        with open(table) as lines:
+            for line in lines.readlines()[1:]:
+                fields = line.split()  # sl, local address, remote address, state, ...
+                listening = fields[3] == "0A"
+                count += listening and int(fields[1].rsplit(":", 1)[1], 16) == port
+    return count
+
+
 @contextlib.contextmanager
 def kongflow_server(
     database_url: str, *, api_processes: int = 1, **extra_env: str
 ) -> Iterator[Server]:
-    """`kongflow serve` on a free loopback port, ready to answer."""
+    """`kongflow serve` on a free loopback port, ready to answer in every one of its
+    ``api_processes`` (clients that connected before the extra processes listen
+    would all stay on the first one, and the measure would be of one process)."""
     key = dev_key(database_url)
     port = _free_port()
     args = ("serve", "--port", str(port), "--api-processes", str(api_processes))
@@ -86,7 +103,8 @@ def kongflow_server(
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
+                healthy = httpx.get(f"{url}/healthz").status_code == 200
+                if healthy and _listeners(port) >= api_processes:
                     break
             except httpx.TransportError:
                 pass

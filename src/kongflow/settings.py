@@ -39,6 +39,15 @@ class Settings(BaseSettings):
         "(default http://<host>:<port>).",
     )
     worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    api_database_connections: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Database connections each API process keeps open. Requests beyond "
+        "them at one moment open extra connections that close again when returned, and a "
+        "new connection costs more than the request that opened it: size this to the "
+        "number of requests the process serves at once.",
+    )
     worker_heartbeat_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -132,14 +132,16 @@ def api(host: HostOption = None, port: PortOption = None) -> None:
 
 
 async def _api(instance: Instance, settings: Settings, sock: socket.socket) -> None:
-    async with open_instance_resources(instance, settings) as resources:
+    async with open_instance_resources(
+        instance, settings, pool_size=settings.api_database_connections
+    ) as resources:
         await api_server(create_app(resources)).serve(sockets=[sock])
 
 
 async def _serve(instance: Instance, settings: Settings, sock: socket.socket) -> None:
-    async with open_instance_resources(
-        instance, settings, pool_size=settings.worker_concurrency
-    ) as resources:
+    # One pool serves both the API's requests and the worker's jobs.
+    pool_size = settings.api_database_connections + settings.worker_concurrency
+    async with open_instance_resources(instance, settings, pool_size=pool_size) as resources:
         _announce_bootstrap(await ensure_bootstrapped(resources.database, instance.key))
         server = api_server(create_app(resources))
         with connected_app(instance.url) as worker_app:
