@@ -82,12 +82,6 @@ async def _wake(work: Work, run_ids: list[str]) -> None:
         await queue_execution(connection, run_id, resume=True)
 
 
-async def forget_wait(work: Work, run_id: str) -> None:
-    """Drop a finished or cancelled run's wait (a run that waits holds no slot)."""
-    connection = await driver_connection(work)
-    await connection.execute(_FORGET_WAITS, [run_id])
-
-
 async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:
     """Safety net run periodically: queue every waiting run to re-check its limits
     (recovers from a slot freed by expiry rather than by release)."""

@@ -14,16 +14,24 @@ from kongflow.db.orm import Run
 from kongflow.db.raw import Work, driver_connection
 from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.states import check_run_transition
-from kongflow.services.runs.concurrency import forget_wait
 from kongflow.services.runs.queue_execution import execution_key
-from kongflow.worker.defer import cancel_waiting_job, defer_job
+from kongflow.worker.defer import defer_job
 from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS
 
-_CLOSE_OPEN_TASKS = """
-UPDATE tasks SET status = $2, completed_at = $3, updated_at = now()
-WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING', 'WAITING')
-"""
-_SUBSCRIBED = """
+# Everything finishing changes besides the run row, in one round trip: close the
+# run's open tasks, drop its waiting execution job (keyed ``execution_key``) and its
+# wait for a concurrency place (an executing run frees its slot when its call ends),
+# and tell whether anyone subscribed to its end. (A WITH that changes rows runs once,
+# to completion, whether or not the query reads it.)
+_CLEAN_UP = """
+WITH closed_tasks AS (
+    UPDATE tasks SET status = $2, completed_at = $3, updated_at = now()
+    WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING', 'WAITING')
+), dropped_execution AS (
+    DELETE FROM procrastinate_jobs WHERE queueing_lock = $4 AND status = 'todo'
+), dropped_wait AS (
+    DELETE FROM execution_waits WHERE run_id = $1
+)
 SELECT EXISTS (
     SELECT 1 FROM run_subscriptions
     WHERE run_id = $1 AND status = 'ACTIVE' AND delivered_at IS NULL
@@ -45,10 +53,9 @@ async def finish_run(work: Work, run: Run, status: RunStatus, output: Any) -> No
         else TaskStatus.ERRORED
     )
     connection = await driver_connection(work)
-    await connection.execute(_CLOSE_OPEN_TASKS, run.id, closed.value, now)
-    await cancel_waiting_job(connection, execution_key(run.id))
-    await forget_wait(connection, run.id)  # an executing run frees its slot when its call ends
-    subscribed = await connection.fetchval(_SUBSCRIBED, run.id)
+    subscribed = await connection.fetchval(
+        _CLEAN_UP, run.id, closed.value, now, execution_key(run.id)
+    )
     if subscribed:
         await defer_job(
             connection,
