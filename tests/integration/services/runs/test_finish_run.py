@@ -1,0 +1,107 @@
+"""FinishRun on real PostgreSQL: what reaching a final status does besides the run row
+(its open tasks closed, its waiting execution and concurrency wait dropped, its end
+announced to subscribers), all in the caller's transaction."""
+
+from sqlalchemy import select, text
+
+from kongflow.crypto import InstanceKey
+from kongflow.db.orm import ExecutionWait, Run, RunSubscription, Task
+from kongflow.db.session import Database
+from kongflow.domain.enums import (
+    RunStatus,
+    RunSubscriptionEvent,
+    RunSubscriptionRecipientMethod,
+    TaskStatus,
+)
+from kongflow.services.runs.finish_run import finish_run
+from kongflow.worker.names import DELIVER_RUN_SUBSCRIPTIONS, EXECUTE_RUN
+from tests.support.jobs import make_endpoint
+from tests.support.runs import make_run
+from tests.support.tenancy import bootstrap
+
+
+async def _queued_run(db: Database, instance_key: InstanceKey) -> Run:
+    """A QUEUED run (its first execution job waiting) with a task in each of a few
+    statuses and a wait for a concurrency place."""
+    await bootstrap(db, instance_key)
+    run = await make_run(db, await make_endpoint(db, "dev"), status=None)
+    async with db.transaction() as session:
+        for status in (TaskStatus.RUNNING, TaskStatus.WAITING, TaskStatus.COMPLETED):
+            key = status.value.lower()
+            session.add(
+                Task(run_id=run.id, idempotency_key=key, display_key=key, name=key, status=status)
+            )
+        session.add(ExecutionWait(run_id=run.id, keys=[f"org:{run.organization_id}"]))
+    return run
+
+
+async def _finish(db: Database, run: Run, status: RunStatus) -> None:
+    async with db.transaction() as session:
+        await finish_run(session, await session.get_one(Run, run.id), status, {"why": "test"})
+
+
+async def _jobs(db: Database, task_name: str, run: Run) -> int:
+    async with db.transaction() as session:
+        count = await session.scalar(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs "
+                "WHERE task_name = :task AND args->>'run_id' = :run"
+            ),
+            {"task": task_name, "run": run.id},
+        )
+    return int(count or 0)
+
+
+async def _task_statuses(db: Database, run: Run) -> dict[str, TaskStatus]:
+    async with db.transaction() as session:
+        tasks = await session.scalars(select(Task).where(Task.run_id == run.id))
+        return {task.name: task.status for task in tasks}
+
+
+async def test_cancelling_closes_open_tasks_and_drops_what_waits_for_the_run(
+    db: Database, instance_key: InstanceKey
+) -> None:
+    run = await _queued_run(db, instance_key)
+    assert await _jobs(db, EXECUTE_RUN, run) == 1
+
+    await _finish(db, run, RunStatus.CANCELED)
+
+    async with db.transaction() as session:
+        finished = await session.get_one(Run, run.id)
+        waits = await session.scalar(
+            select(ExecutionWait.run_id).where(ExecutionWait.run_id == run.id)
+        )
+    assert (finished.status, finished.output) == (RunStatus.CANCELED, {"why": "test"})
+    assert finished.completed_at is not None
+    assert await _task_statuses(db, run) == {
+        "running": TaskStatus.CANCELED,
+        "waiting": TaskStatus.CANCELED,
+        "completed": TaskStatus.COMPLETED,
+    }
+    assert await _jobs(db, EXECUTE_RUN, run) == 0
+    assert waits is None
+    assert await _jobs(db, DELIVER_RUN_SUBSCRIPTIONS, run) == 0  # nobody subscribed
+
+
+async def test_a_failure_errors_open_tasks_and_tells_subscribers(
+    db: Database, instance_key: InstanceKey
+) -> None:
+    run = await _queued_run(db, instance_key)
+    async with db.transaction() as session:
+        session.add(
+            RunSubscription(
+                run_id=run.id,
+                recipient="https://example.com/hook",
+                recipient_method=RunSubscriptionRecipientMethod.WEBHOOK,
+                event=RunSubscriptionEvent.FAILURE,
+            )
+        )
+        queued = await session.get_one(Run, run.id)
+        queued.status = RunStatus.EXECUTING
+
+    await _finish(db, run, RunStatus.FAILURE)
+
+    statuses = await _task_statuses(db, run)
+    assert statuses["running"] is TaskStatus.ERRORED
+    assert statuses["completed"] is TaskStatus.COMPLETED
+    assert await _jobs(db, DELIVER_RUN_SUBSCRIPTIONS, run) == 1
