@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.server import SECRET, dev_key, kongflow_server
@@ -157,16 +156,10 @@ async def _candidate_plans(
     """EXPLAIN ANALYZE of deliver_event's candidate query, as a custom plan (the
     parameter values known) and as the generic plan a cached prepared statement
     may switch to."""
-    compiled = _CANDIDATES.compile(dialect=postgresql.dialect(paramstyle="numeric_dollar"))
-    types = {"environment_id": "varchar", "source": "varchar", "names": "varchar[]"}
-    values = {
-        "environment_id": _literal(scope.id),
-        "source": _literal("trigger.dev"),
-        "names": f"ARRAY[{_literal(name)}]::varchar[]",
-    }
-    order = list(compiled.positiontup or [])
-    prepare = f"PREPARE scale_candidates({', '.join(types[p] for p in order)}) AS {compiled}"
-    execute = f"EXECUTE scale_candidates({', '.join(values[p] for p in order)})"
+    # deliver_event's query takes $1 environment, $2 source, $3 event names.
+    prepare = f"PREPARE scale_candidates(varchar, varchar, varchar[]) AS {_CANDIDATES}"
+    values = (_literal(scope.id), _literal("trigger.dev"), f"ARRAY[{_literal(name)}]::varchar[]")
+    execute = f"EXECUTE scale_candidates({', '.join(values)})"
     await conn.exec_driver_sql(prepare)
     sections = []
     for mode in modes:
