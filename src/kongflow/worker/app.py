@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import procrastinate
+import psycopg
 
 from kongflow.db.urls import libpq_conninfo
 from kongflow.resources import Resources
@@ -22,6 +23,22 @@ app = procrastinate.App(
 )
 
 
+async def _plan_fetches_by_index(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Make procrastinate's job fetch walk its ``(priority, id)`` index in every plan.
+
+    The fetch takes the first waiting job in that order. Without statistics saying how
+    many jobs wait (a server without autovacuum, or a burst that came after the last
+    ANALYZE), PostgreSQL plans it as "read every waiting job, check each one's lock,
+    sort, keep one": a cost that grows with the queue (measured: 3 to 4 ms of server
+    CPU per fetch with 2,000 jobs waiting, against 0.05 ms walking the index, which
+    stops at the first job). So this session avoids sorting wherever an index gives
+    the order: the setting only makes the planner prefer any plan without a sort, and
+    a query that has no such plan is still sorted.
+    """
+    await connection.execute("SET enable_sort = off")
+    await connection.commit()
+
+
 @contextmanager
 def connected_app(database_url: str, *, max_connections: int = 10) -> Iterator[procrastinate.App]:
     """Bind :data:`app` to ``database_url`` for the block; open it before use.
@@ -30,7 +47,10 @@ def connected_app(database_url: str, *, max_connections: int = 10) -> Iterator[p
     included, defer through the app they were declared on.
     """
     connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_conninfo(database_url), min_size=1, max_size=max_connections
+        conninfo=libpq_conninfo(database_url),
+        min_size=1,
+        max_size=max_connections,
+        configure=_plan_fetches_by_index,
     )
     with app.replace_connector(connector) as bound:
         yield bound
