@@ -9,7 +9,7 @@ from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
 from kongflow.services.events.ingest_event import deliver_scheduled_event
-from kongflow.services.runs.concurrency import wake_all_waiters
+from kongflow.services.runs.concurrency import vacuum_slot_tables, wake_all_waiters
 from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions
 from kongflow.services.runs.perform_run_execution import perform_run_execution
 from kongflow.services.schedules.schedule_ticks import fire_schedule
@@ -30,6 +30,10 @@ from kongflow.worker.recovery import recover_stalled_jobs
 # A job that crashed (database error, worker killed) is tried again; the services
 # are written so that a second run of the same job does no harm.
 _CRASH_RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+
+# Jobs that keep the engine healthy are fetched before waiting work: behind a backlog
+# of executions they would only run once the backlog is gone, when they matter least.
+_MAINTENANCE_PRIORITY = 100
 
 
 @app.task(name=INDEX_ENDPOINT, pass_context=True, retry=2)
@@ -68,7 +72,7 @@ async def resume_task_then_execute(context: procrastinate.JobContext, task_id: s
         await perform_run_execution(resources, run_id)
 
 
-@app.periodic(cron="* * * * *", periodic_id="recover")
+@app.periodic(cron="* * * * *", periodic_id="recover", priority=_MAINTENANCE_PRIORITY)
 @app.task(name="recover", pass_context=True, queueing_lock="recover")
 async def recover(context: procrastinate.JobContext, timestamp: int) -> None:
     """Every minute: re-queue jobs of dead workers, and let runs waiting for a
@@ -79,6 +83,15 @@ async def recover(context: procrastinate.JobContext, timestamp: int) -> None:
     )
     async with resources.database.transaction() as session:
         await wake_all_waiters(session)
+
+
+@app.periodic(
+    cron="* * * * * */10", periodic_id="vacuum_slot_tables", priority=_MAINTENANCE_PRIORITY
+)
+@app.task(name="vacuum_slot_tables", pass_context=True, queueing_lock="vacuum_slots")
+async def vacuum_slots(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Every ten seconds: keep the concurrency tables small (see the service)."""
+    await vacuum_slot_tables(resources_of(context).database)
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="reindex_deployed_endpoints")
