@@ -24,18 +24,25 @@ app = procrastinate.App(
 
 
 async def _plan_fetches_by_index(connection: psycopg.AsyncConnection[Any]) -> None:
-    """Make procrastinate's job fetch walk its ``(priority, id)`` index in every plan.
+    """Make procrastinate's job fetch walk its ``(priority, id)`` index, with one plan
+    kept for the session.
 
     The fetch takes the first waiting job in that order. Without statistics saying how
     many jobs wait (a server without autovacuum, or a burst that came after the last
     ANALYZE), PostgreSQL plans it as "read every waiting job, check each one's lock,
     sort, keep one": a cost that grows with the queue (measured: 3 to 4 ms of server
     CPU per fetch with 2,000 jobs waiting, against 0.05 ms walking the index, which
-    stops at the first job). So this session avoids sorting wherever an index gives
+    stops at the first job). So these sessions avoid sorting wherever an index gives
     the order: the setting only makes the planner prefer any plan without a sort, and
     a query that has no such plan is still sorted.
+
+    Once the table has statistics (after a VACUUM), PostgreSQL rather planned the
+    fetch afresh on every call than keep its generic plan (0.9 ms per fetch against
+    0.4 ms, measured); with sorting off, the generic plan is the index walk whatever
+    the statistics say, so it is kept.
     """
     await connection.execute("SET enable_sort = off")
+    await connection.execute("SET plan_cache_mode = force_generic_plan")
     await connection.commit()
 
 

@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 
 import procrastinate
 
+from kongflow.db.maintenance import vacuum_busy_tables
 from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_index
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
 from kongflow.services.events.ingest_event import deliver_scheduled_event
-from kongflow.services.runs.concurrency import vacuum_slot_tables, wake_all_waiters
+from kongflow.services.runs.concurrency import wake_all_waiters
 from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions
 from kongflow.services.runs.perform_run_execution import perform_run_execution
 from kongflow.services.schedules.schedule_ticks import fire_schedule
@@ -85,13 +86,12 @@ async def recover(context: procrastinate.JobContext, timestamp: int) -> None:
         await wake_all_waiters(session)
 
 
-@app.periodic(
-    cron="* * * * * */10", periodic_id="vacuum_slot_tables", priority=_MAINTENANCE_PRIORITY
-)
-@app.task(name="vacuum_slot_tables", pass_context=True, queueing_lock="vacuum_slots")
-async def vacuum_slots(context: procrastinate.JobContext, timestamp: int) -> None:
-    """Every ten seconds: keep the concurrency tables small (see the service)."""
-    await vacuum_slot_tables(resources_of(context).database)
+@app.periodic(cron="* * * * * */10", periodic_id="vacuum", priority=_MAINTENANCE_PRIORITY)
+@app.task(name="vacuum_busy_tables", pass_context=True, queueing_lock="vacuum")
+async def vacuum(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Every ten seconds: keep the tables every execution churns small
+    (``kongflow.db.maintenance``)."""
+    await vacuum_busy_tables(resources_of(context).database)
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="reindex_deployed_endpoints")

@@ -31,15 +31,12 @@ from kongflow.db.orm import (
     Organization,
     Run,
 )
-from kongflow.db.raw import Work, autocommit, driver_connection
-from kongflow.db.session import Database
+from kongflow.db.raw import Work, driver_connection
 from kongflow.services.runs.queue_execution import queue_execution
 
 STALE_AFTER = timedelta(minutes=20)
 
 _RELEASE = "SELECT kongflow_release_execution_slot($1)"
-# SKIP_LOCKED: a table autovacuum is busy with is left to it.
-_VACUUM = "VACUUM (SKIP_LOCKED) execution_slots, execution_waits"
 _FORGET_WAITS = "DELETE FROM execution_waits WHERE run_id = ANY($1::varchar[])"
 
 
@@ -95,17 +92,3 @@ async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:
     )
     await _wake(session, waiters)
     return len(waiters)
-
-
-async def vacuum_slot_tables(database: Database) -> None:
-    """Clear the rows of finished executions and waits out of their tables.
-
-    Every execution inserts and deletes a slot row, and a claim counts a key's slots
-    through the GIN index on ``keys``, holding the key's lock meanwhile. A deleted
-    row leaves its index entry behind until a VACUUM: without one, the entries of
-    every execution so far are read by each claim (measured: the start of an
-    execution took 0.9 ms of database time after 2,000 runs, 1.5 ms after 10,000).
-    Autovacuum would clear them, but a server may run without it, as this machine's
-    does; these tables hold a few rows, so vacuuming them often costs next to nothing.
-    """
-    await autocommit(database, _VACUUM)

@@ -14,7 +14,7 @@ from kongflow.db.orm import (
 from kongflow.db.session import Database
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
-from kongflow.services.runs.concurrency import STALE_AFTER, Limit, release_slot, vacuum_slot_tables
+from kongflow.services.runs.concurrency import STALE_AFTER, Limit, release_slot
 from kongflow.services.runs.run_context import read_run_context
 from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata, make_endpoint
@@ -128,27 +128,3 @@ async def test_limits_come_from_the_organization_version_and_group(
         Limit(f"group:{group.id}", 3),
         Limit(f"org:{run.organization_id}", 7),
     ]
-
-
-async def _manual_vacuums(db: Database) -> dict[str, int]:
-    async with db.transaction() as session:
-        rows = await session.execute(
-            text(
-                "SELECT relname, vacuum_count FROM pg_stat_user_tables "
-                "WHERE relname IN ('execution_slots', 'execution_waits')"
-            )
-        )
-        return {name: count for name, count in rows}
-
-
-async def test_the_slot_tables_are_vacuumed(db: Database, instance_key: InstanceKey) -> None:
-    (run_id,) = await _runs(db, instance_key, 1)
-    assert await claim_slot(db, run_id, [Limit("org:vacuum-test", 1)])
-    await _release(db, run_id)  # leaves a dead slot row and its index entry
-    before = await _manual_vacuums(db)
-
-    await vacuum_slot_tables(db)
-
-    after = await _manual_vacuums(db)
-    assert set(after) == {"execution_slots", "execution_waits"}
-    assert all(after[table] == before.get(table, 0) + 1 for table in after), (before, after)
