@@ -7,9 +7,10 @@ entries stay until a VACUUM, and these tables are read by index on every executi
 a claim counts its key's slots through a GIN index, a fetch walks the queue's index
 from its head. With nothing vacuumed, each execution reads the leftovers of every
 execution before it (measured: starting an execution took 0.9 ms of database time
-after 2,000 runs and 1.5 ms after 10,000). Autovacuum clears them, but a server may
-run without it, as this machine's does. These tables stay small, so vacuuming them
-every few seconds costs next to nothing (10 to 20 ms each time).
+after 2,000 runs and 1.5 ms after 10,000; 0.75 ms after 10,000 with this vacuum).
+Autovacuum clears them, but a server may run without it, as this machine's does.
+These tables stay small, so vacuuming them every ten seconds costs next to nothing
+(10 to 20 ms each time).
 """
 
 from kongflow.db.raw import autocommit
