@@ -42,6 +42,20 @@ Work: TypeAlias = AsyncSession | asyncpg.Connection
 connection in a transaction (:func:`raw_transaction`)."""
 
 
+class SessionNeeded(Exception):
+    """Raised by a service given a plain connection when it reaches a rare branch
+    written against the ORM. The caller rolls that transaction back and does the
+    whole unit of work again in a session (see :func:`session_of`)."""
+
+
+def session_of(work: Work) -> AsyncSession:
+    """``work`` as an ORM session, or :class:`SessionNeeded` when it is a plain
+    connection: for the branches of a hot path that are rare enough to be redone."""
+    if isinstance(work, AsyncSession):
+        return work
+    raise SessionNeeded
+
+
 async def driver_connection(work: Work) -> asyncpg.Connection:
     """The asyncpg connection of ``work``'s transaction, with that transaction begun.
 

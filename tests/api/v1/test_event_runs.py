@@ -149,3 +149,78 @@ async def test_bad_event_bodies(http: httpx.AsyncClient, dev: dict[str, str]) ->
         assert response.status_code == 422, body
     missing = await http.get("/api/v2/events/nope", headers=dev)
     assert missing.status_code == 404 and missing.json()["code"] == "event_not_found"
+
+
+# Sending runs on a plain connection; an id sent before, an account or a job using
+# integrations take the other branches (the last two through an ORM session).
+
+
+async def _events_named(db: Database, event_id: str) -> list[EventRecord]:
+    async with db.transaction() as session:
+        return list(
+            await session.scalars(select(EventRecord).where(EventRecord.event_id == event_id))
+        )
+
+
+async def test_a_bulk_holding_an_id_sent_before_stores_each_event_once(
+    http: httpx.AsyncClient, dev: dict[str, str], endpoint: FakeEndpoint, db: Database
+) -> None:
+    paid = {"name": "order.created", "payload": {"status": "paid"}}
+    first = await http.post("/api/v1/events", json={"event": {"id": "a", **paid}}, headers=dev)
+    bulk = await http.post(
+        "/api/v1/events/bulk",
+        json={"events": [{"id": "b", **paid}, {"id": "a", **paid}]},
+        headers=dev,
+    )
+    assert bulk.status_code == 200, bulk.text
+    assert [event["id"] for event in bulk.json()] == ["b", "a"]
+    assert bulk.json()[1] == first.json()
+    assert len(await _events_named(db, "a")) == len(await _events_named(db, "b")) == 1
+    assert len(await _runs(db)) == 4  # both jobs, once for each event
+
+
+async def test_an_account_id_is_recorded_once_and_carried_by_events_and_runs(
+    http: httpx.AsyncClient, dev: dict[str, str], endpoint: FakeEndpoint, db: Database
+) -> None:
+    for event_id in ("with-account-1", "with-account-2"):
+        sent = await http.post(
+            "/api/v1/events",
+            json={
+                "event": {"id": event_id, "name": "order.created", "payload": {"status": "x"}},
+                "options": {"accountId": "customer-7"},
+            },
+            headers=dev,
+        )
+        assert sent.status_code == 200, sent.text
+    [one] = await _events_named(db, "with-account-1")
+    [two] = await _events_named(db, "with-account-2")
+    assert one.external_account_id is not None
+    assert one.external_account_id == two.external_account_id
+    assert {run.external_account_id for run in await _runs(db)} == {one.external_account_id}
+
+
+async def test_an_event_for_a_job_using_integrations_resolves_its_connections(
+    environments: dict[str, EnvironmentKeys],
+    http: httpx.AsyncClient,
+    dev: dict[str, str],
+    drain_queue: Drain,
+    db: Database,
+) -> None:
+    github = {"id": "github", "metadata": {"id": "github", "name": "GitHub"}}
+    async with fake_endpoint("hosted-app", environments["dev"].api_key) as fake:
+        fake.index_jobs(
+            [job_metadata("sync", integrations={"gh": {**github, "authSource": "HOSTED"}})]
+        )
+        created = await http.post(
+            "/api/v1/endpoints", json={"id": "hosted-app", "url": fake.url}, headers=dev
+        )
+        assert created.status_code == 200, created.text
+        await drain_queue()
+        sent = await http.post(
+            "/api/v1/events",
+            json={"event": {"name": "order.created", "payload": {"status": "paid"}}},
+            headers=dev,
+        )
+        assert sent.status_code == 200, sent.text
+    [run] = await _runs(db)
+    assert run.status is RunStatus.WAITING_ON_CONNECTIONS  # no connection to GitHub yet

@@ -4,32 +4,26 @@ v2 upserts the account (create if missing, never update) whenever an API call
 carries an ``accountId``: events, invokes, tests and schedules all do.
 """
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from kongflow.db.orm import ExternalAccount
-from kongflow.db.upsert import insert_if_absent
+from kongflow.db.raw import Work, driver_connection
 from kongflow.domain.tenancy import EnvironmentScope
+from kongflow.ids import new_id
+
+# Two statements, not one: a single statement's read would not see an account that a
+# concurrent request inserted while this one waited on the conflict.
+_INSERT = (
+    "INSERT INTO external_accounts (id, identifier, environment_id, organization_id) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (environment_id, identifier) DO NOTHING RETURNING id"
+)
+_FIND = "SELECT id FROM external_accounts WHERE environment_id = $1 AND identifier = $2"
 
 
-async def ensure_external_account(
-    session: AsyncSession, scope: EnvironmentScope, identifier: str
-) -> str:
+async def ensure_external_account(work: Work, scope: EnvironmentScope, identifier: str) -> str:
     """The id of the environment's external account ``identifier``, created if new."""
-    await insert_if_absent(
-        session,
-        ExternalAccount,
-        {
-            "identifier": identifier,
-            "environment_id": scope.id,
-            "organization_id": scope.organization_id,
-        },
-        key=["environment_id", "identifier"],
+    connection = await driver_connection(work)
+    created = await connection.fetchval(
+        _INSERT, new_id(ExternalAccount.__id_prefix__), identifier, scope.id, scope.organization_id
     )
-    account_id = await session.scalar(
-        select(ExternalAccount.id).where(
-            ExternalAccount.environment_id == scope.id, ExternalAccount.identifier == identifier
-        )
-    )
-    assert account_id is not None
-    return account_id
+    if created is not None:
+        return str(created)
+    return str(await connection.fetchval(_FIND, scope.id, identifier))

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kongflow.db.orm import (
     DynamicTrigger,
@@ -29,7 +28,7 @@ from kongflow.db.orm import (
     JobVersion,
     dynamic_trigger_jobs,
 )
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import Work, driver_connection, session_of
 from kongflow.domain.enums import JobVersionStatus, PayloadType
 from kongflow.domain.event_filter import event_filter_matches
 from kongflow.services.runs.create_run import RunTarget, create_run, find_active_target
@@ -88,11 +87,15 @@ def dispatcher_matches(dispatcher: Mapping[str, Any], event: EventRecord) -> boo
     )
 
 
-async def deliver_event(session: AsyncSession, event: EventRecord) -> list[str]:
-    """Create the runs ``event`` triggers and mark it delivered; returns their ids."""
+async def deliver_event(work: Work, event: EventRecord) -> list[str]:
+    """Create the runs ``event`` triggers and mark it delivered; returns their ids.
+
+    An event not yet marked delivered must be one the session tracks (a scheduled
+    delivery); a new one is inserted already marked.
+    """
     if event.cancelled_at is not None:
         return []
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     candidates = await connection.fetch(
         _CANDIDATES, event.environment_id, event.source, [event.name]
     )
@@ -101,17 +104,17 @@ async def deliver_event(session: AsyncSession, event: EventRecord) -> list[str]:
         if dispatcher_matches(dispatcher, event):
             run_ids.extend(
                 await invoke_dispatcher(
-                    session, dispatcher["dispatchable"], dispatcher["environment_id"], event
+                    work, dispatcher["dispatchable"], dispatcher["environment_id"], event
                 )
             )
     if event.delivered_at is None:
         event.delivered_at = datetime.now(UTC)
-        await session.flush()
+        await session_of(work).flush()
     return run_ids
 
 
 async def invoke_dispatcher(
-    session: AsyncSession,
+    work: Work,
     dispatchable: dict[str, Any] | None,
     environment_id: str,
     event: EventRecord,
@@ -121,11 +124,12 @@ async def invoke_dispatcher(
     target = dispatchable or {}
     kind = target.get("type")
     if kind == "JOB_VERSION":
-        run_target = await find_active_target(session, str(target.get("id")))
+        run_target = await find_active_target(work, str(target.get("id")))
         if run_target is None:
             return []
-        return [await create_run(session, event=event, target=run_target)]
+        return [await create_run(work, event=event, target=run_target)]
     if kind == "DYNAMIC_TRIGGER":
+        session = session_of(work)
         trigger = await session.get(DynamicTrigger, target.get("id"))
         if trigger is None:
             return []

@@ -14,10 +14,8 @@ were most of the cost of delivering an event.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from kongflow.db.orm import EventRecord, Job, JobVersion, Run, RunSubscription
-from kongflow.db.raw import driver_connection
+from kongflow.db.raw import Work, driver_connection, session_of
 from kongflow.domain.enums import RunStatus, RunSubscriptionEvent, RunSubscriptionRecipientMethod
 from kongflow.ids import new_id
 from kongflow.services.runs.queue_execution import queue_execution
@@ -66,22 +64,26 @@ _INSERT_RUN = (
 )
 
 
-async def find_active_target(session: AsyncSession, version_id: str) -> RunTarget | None:
+async def find_active_target(work: Work, version_id: str) -> RunTarget | None:
     """Version ``version_id`` as a run target, or None unless it is ACTIVE."""
-    connection = await driver_connection(session)
+    connection = await driver_connection(work)
     row = await connection.fetchrow(_ACTIVE_TARGET, version_id)
     return None if row is None else RunTarget(**row)
 
 
 async def create_run(
-    session: AsyncSession,
+    work: Work,
     *,
     event: EventRecord,
     target: RunTarget,
     callback_url: str | None = None,
 ) -> str:
-    """Insert and start a run of ``target`` for ``event``; returns the run's id."""
-    connection = await driver_connection(session)
+    """Insert and start a run of ``target`` for ``event``; returns the run's id.
+
+    A callback or a version using integrations takes an ORM session (``work`` as a
+    plain connection raises ``SessionNeeded`` for those).
+    """
+    connection = await driver_connection(work)
     integrated = bool(await connection.fetchval(_HAS_INTEGRATIONS, target.version_id))
     run_id = new_id("run")
     status = RunStatus.PENDING if integrated else RunStatus.QUEUED
@@ -103,6 +105,7 @@ async def create_run(
         target.preprocess,
     )
     if callback_url:
+        session = session_of(work)
         session.add_all(
             RunSubscription(
                 run_id=run_id,
@@ -114,7 +117,8 @@ async def create_run(
         )
         await session.flush()
     if integrated:
+        session = session_of(work)
         await start_run(session, await session.get_one(Run, run_id))
     else:
-        await queue_execution(session, run_id)
+        await queue_execution(work, run_id)
     return run_id
