@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from kongflow.api.deps import AnyKeyEnvironmentDep, EnvironmentDep, ResourcesDep, SessionDep
 from kongflow.db.orm import Run
-from kongflow.db.raw import SessionNeeded, raw_transaction
+from kongflow.db.raw import SessionNeeded, Work, raw_transaction
 from kongflow.db.session import Database
 from kongflow.domain.protocol.base import iso
 from kongflow.domain.protocol.events import (
@@ -38,18 +38,18 @@ async def _ingest_all(
     dependency: they are the busiest routes, and FastAPI spends about a tenth of such a
     request on a generator dependency (its exit stack and context managers).
     """
+
+    async def ingest_in(work: Work) -> list[dict[str, Any]]:
+        return [
+            api_event_log(await ingest_event(work, environment, raw, options)) for raw in events
+        ]
+
     try:
         async with raw_transaction(database) as connection:
-            return [
-                api_event_log(await ingest_event(connection, environment, raw, options))
-                for raw in events
-            ]
+            return await ingest_in(connection)
     except SessionNeeded:
         async with database.transaction() as session:
-            return [
-                api_event_log(await ingest_event(session, environment, raw, options))
-                for raw in events
-            ]
+            return await ingest_in(session)
 
 
 @router.post("/api/v1/events")
