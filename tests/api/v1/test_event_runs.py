@@ -151,8 +151,8 @@ async def test_bad_event_bodies(http: httpx.AsyncClient, dev: dict[str, str]) ->
     assert missing.status_code == 404 and missing.json()["code"] == "event_not_found"
 
 
-# Sending runs on a plain connection; an id sent before, an account or a job using
-# integrations take the other branches (the last two through an ORM session).
+# Sending runs on a plain connection. An id sent before and a job using integrations
+# are redone in an ORM session; an account stays on the plain connection.
 
 
 async def _events_named(db: Database, event_id: str) -> list[EventRecord]:
