@@ -3,9 +3,8 @@
 procrastinate's own ``defer_async`` uses its connection pool, so the job would exist
 even if the business change that caused it rolled back. Deferring through the
 caller's SQLAlchemy session (or plain connection) instead writes the job row in the
-same transaction: the
-job becomes visible to workers (procrastinate's insert trigger sends the NOTIFY
-that wakes them) when, and only when, that transaction commits. Usage inside a
+same transaction: the job becomes visible to workers (procrastinate's insert trigger
+sends the NOTIFY that wakes them) when, and only when, that transaction commits. Usage inside a
 service::
 
     await defer_job(session, "kongflow.index_endpoint", {"endpoint_index_id": index.id})

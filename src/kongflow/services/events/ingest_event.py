@@ -75,7 +75,7 @@ async def ingest_event(
     if options.account_id:
         account_id = await ensure_external_account(work, scope, options.account_id)
     values: dict[str, Any] = {
-        "id": new_id("evt"),
+        "id": new_id(EventRecord.__id_prefix__),
         "event_id": raw.id or new_ulid(),
         "name": raw.name,
         "payload": raw.payload if raw.payload is not None else {},

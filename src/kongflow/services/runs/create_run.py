@@ -85,7 +85,7 @@ async def create_run(
     """
     connection = await driver_connection(work)
     integrated = bool(await connection.fetchval(_HAS_INTEGRATIONS, target.version_id))
-    run_id = new_id("run")
+    run_id = new_id(Run.__id_prefix__)
     status = RunStatus.PENDING if integrated else RunStatus.QUEUED
     await connection.execute(
         _INSERT_RUN,

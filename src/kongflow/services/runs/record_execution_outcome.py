@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
-from kongflow.db.orm import Run
+from kongflow.db.orm import Run, RunAutoYieldExecution, RunSubscription, TaskAttempt
 from kongflow.db.raw import column_values, jsonb, select_list, transient, write_changes
 from kongflow.domain.backoff import MAX_EXECUTION_FAILURES, execution_retry_delay
 from kongflow.domain.enums import (
@@ -366,7 +366,7 @@ async def _subscribe_endpoint(
     ]
     for event in wanted:
         await connection.execute(
-            _SUBSCRIBE, new_id("rsub"), run.id, run.endpoint_id,
+            _SUBSCRIBE, new_id(RunSubscription.__id_prefix__), run.id, run.endpoint_id,
             RunSubscriptionRecipientMethod.ENDPOINT.value, event.value,
         )  # fmt: skip
 
@@ -393,7 +393,9 @@ async def _record_retry(
     if not await connection.fetchval(_LOCK_TASK, task_id, run_id):
         raise _Fail(RunStatus.FAILURE, {"message": f"Unknown task {task_id} to retry"})
     error = format_task_error(outcome.error.model_dump(exclude_none=True))
-    await connection.execute(_RETRY_TASK, task_id, error, new_id("tatt"), outcome.retry_at)
+    await connection.execute(
+        _RETRY_TASK, task_id, error, new_id(TaskAttempt.__id_prefix__), outcome.retry_at
+    )
     await queue_task_resume(connection, run_id, task_id, at=outcome.retry_at)
 
 
@@ -406,6 +408,6 @@ async def _record_auto_yield(
     limit: float | None,
 ) -> None:
     await connection.execute(
-        _RECORD_AUTO_YIELD, new_id("ryield"), run.id, location,
+        _RECORD_AUTO_YIELD, new_id(RunAutoYieldExecution.__id_prefix__), run.id, location,
         int(time_remaining), int(time_elapsed), int(limit or 0),
     )  # fmt: skip

@@ -36,6 +36,7 @@ from typing import Any
 
 import asyncpg
 
+from kongflow.db.orm import Task, TaskAttempt
 from kongflow.db.raw import jsonb
 from kongflow.domain.enums import TaskChildExecutionMode, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
@@ -140,7 +141,7 @@ async def run_task(
     if body.connection_key is not None:
         connection_id = await connection.fetchval(_CONNECTION, run_id, body.connection_key)
     status = _status_for(body, now, run_finished=run_finished)
-    task_id = new_id("task")
+    task_id = new_id(Task.__id_prefix__)
     callback_url = (
         _callback_url(callback_base_url, run_id, task_id) if body.callback_enabled else None
     )
@@ -167,7 +168,7 @@ async def run_task(
         jsonb(_style(body)),
         callback_url,
         mode.value,
-        new_id("tatt"),
+        new_id(TaskAttempt.__id_prefix__),
     )
     if created is None:  # a concurrent request created it first
         winner = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
