@@ -153,8 +153,10 @@ class Base(DeclarativeBase):
 def _fk(table: str, *, ondelete: str | None = "CASCADE", index: bool = True) -> MappedColumn[Any]:
     """A column referencing ``<table>.id``; nullability comes from the annotation.
 
-    ``index=False`` only where the column already leads a unique constraint or a
-    composite index of its table.
+    ``index=False`` where the column already leads a unique constraint or a
+    composite index of its table, or, on the tables every run writes (runs, tasks,
+    event records: each index costs every insert and update), where no query looks
+    rows up by it and kongflow never deletes the parent (migration 0007).
     """
     return mapped_column(ForeignKey(f"{table}.id", ondelete=ondelete), index=index)
 
@@ -550,12 +552,14 @@ class EventRecord(Row, Base):
     context: Mapped[Any | None] = mapped_column(_JSON)
     source_context: Mapped[dict[str, Any] | None]
     source: Mapped[str] = _str("trigger.dev")
-    organization_id: Mapped[str] = _fk("organizations")
+    organization_id: Mapped[str] = _fk("organizations", index=False)
     environment_id: Mapped[str] = _fk("environments", index=False)
-    project_id: Mapped[str] = _fk("projects")
-    external_account_id: Mapped[str | None] = _fk("external_accounts")
-    http_endpoint_id: Mapped[str | None] = _fk("trigger_http_endpoints")
-    http_endpoint_environment_id: Mapped[str | None] = _fk("trigger_http_endpoint_environments")
+    project_id: Mapped[str] = _fk("projects", index=False)
+    external_account_id: Mapped[str | None] = _fk("external_accounts", index=False)
+    http_endpoint_id: Mapped[str | None] = _fk("trigger_http_endpoints", index=False)
+    http_endpoint_environment_id: Mapped[str | None] = _fk(
+        "trigger_http_endpoint_environments", index=False
+    )
     deliver_at: Mapped[datetime] = _now()
     delivered_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
@@ -601,26 +605,29 @@ class EventDispatcher(Row, Base):
 
 
 class Run(Row, Base):
-    """One run of a job version, triggered by one event (v2 ``JobRun``)."""
+    """One run of a job version, triggered by one event (v2 ``JobRun``).
+
+    Its status is in no index, so that starting and finishing a run rewrite the row
+    in its page without touching an index (migration 0007, with a fill factor).
+    """
 
     __tablename__ = "runs"
     __id_prefix__ = "run"
     __table_args__ = (
         Index("ix_runs_job_environment_created_at", "job_id", "environment_id", "created_at"),
-        Index("ix_runs_environment_status", "environment_id", "status"),
     )
 
     number: Mapped[int | None]
     internal: Mapped[bool] = _flag(False)
     job_id: Mapped[str] = _fk("jobs", index=False)
-    version_id: Mapped[str] = _fk("job_versions")
+    version_id: Mapped[str] = _fk("job_versions", index=False)
     event_id: Mapped[str] = _fk("event_records")
-    organization_id: Mapped[str] = _fk("organizations")
-    endpoint_id: Mapped[str] = _fk("endpoints")
+    organization_id: Mapped[str] = _fk("organizations", index=False)
+    endpoint_id: Mapped[str] = _fk("endpoints", index=False)
     environment_id: Mapped[str] = _fk("environments", index=False)
-    project_id: Mapped[str] = _fk("projects")
-    queue_id: Mapped[str | None] = _fk("job_queues", ondelete="SET NULL")  # legacy
-    external_account_id: Mapped[str | None] = _fk("external_accounts")
+    project_id: Mapped[str] = _fk("projects", index=False)
+    queue_id: Mapped[str | None] = _fk("job_queues", ondelete="SET NULL", index=False)  # legacy
+    external_account_id: Mapped[str | None] = _fk("external_accounts", index=False)
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -695,14 +702,14 @@ class RunStatusRecord(Row, Base):
 
 
 class Task(Row, Base):
-    """One cached step of a run (an ``io.runTask`` call or built-in operation)."""
+    """One cached step of a run (an ``io.runTask`` call or built-in operation).
+
+    Like a run's, its status is in no index (migration 0007).
+    """
 
     __tablename__ = "tasks"
     __id_prefix__ = "task"
-    __table_args__ = (
-        UniqueConstraint("run_id", "idempotency_key"),
-        Index("ix_tasks_run_status", "run_id", "status"),
-    )
+    __table_args__ = (UniqueConstraint("run_id", "idempotency_key"),)
 
     idempotency_key: Mapped[str]
     display_key: Mapped[str | None]
