@@ -425,6 +425,27 @@ async def test_complete_with_json_text_output_is_idempotent(
     assert (await _task(http, run.id, dev))["output"] == {"doubled": 42}
 
 
+async def test_concurrent_completions_of_one_task_record_the_first_only(
+    db: Database, http: httpx.AsyncClient, dev: dict[str, str], run: Run
+) -> None:
+    """The completion is one conditional statement: of eight racing requests, one
+    writes its output and the others answer the task it finished."""
+    task = await _task(http, run.id, dev)
+    url = f"/api/v1/runs/{run.id}/tasks/{task['id']}/complete"
+    answers = await asyncio.gather(
+        *(
+            http.post(url, json={"output": json.dumps(n)}, headers={**dev, **SERIALIZED})
+            for n in range(8)
+        )
+    )
+    assert {answer.status_code for answer in answers} == {200}
+    [stored] = await _rows(db, select(Task))
+    assert stored.status is TaskStatus.COMPLETED and stored.output in range(8)
+    assert {answer.json()["output"] for answer in answers} == {stored.output}
+    [attempt] = await _rows(db, select(TaskAttempt))
+    assert attempt.status is TaskAttemptStatus.COMPLETED
+
+
 async def test_complete_without_output_records_undefined(
     db: Database, http: httpx.AsyncClient, dev: dict[str, str], run: Run
 ) -> None:

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kongflow.api.deps import EnvironmentDep, ResourcesDep, SessionDep
 from kongflow.api.idempotency import idempotency_key as read_idempotency_key
 from kongflow.db.orm import Run, Task
-from kongflow.db.raw import raw_transaction
+from kongflow.db.raw import autocommit_connection
 from kongflow.domain.json_values import jsonb_problem
 from kongflow.domain.protocol.tasks import (
     CompleteTaskBody,
@@ -91,11 +91,11 @@ async def create_or_get_task(
     x_cached_tasks_cursor: OptionalHeader = None,
 ) -> JSONResponse:
     """Create the task of this idempotency key in the run, or return the existing one
-    (plain statements in a transaction of their own: every task starts here)."""
+    (plain statements in autocommit: every task starts here)."""
     body = body.model_copy(
         update={"idempotency_key": read_idempotency_key(idempotency_key, required=True)}
     )
-    async with raw_transaction(resources.database) as connection:
+    async with autocommit_connection(resources.database) as connection:
         result = await run_task(
             connection, environment, run_id, body, callback_base_url=resources.settings.base_url
         )
@@ -156,9 +156,10 @@ async def complete_run_task(
 ) -> JSONResponse:
     """Record the task's output and answer the updated ServerTask.
 
-    On every task's path, so it takes no ORM session (plain statements in a
-    transaction of their own) and answers a JSONResponse built directly (FastAPI's
-    response validation of a plain dict costs more than building it).
+    On every task's path, so it takes no ORM session (plain statements, each atomic
+    on its own, with no ``BEGIN``/``COMMIT`` round trips) and answers a JSONResponse
+    built directly (FastAPI's response validation of a plain dict costs more than
+    building it).
     """
     database = resources.database
     try:
@@ -170,7 +171,7 @@ async def complete_run_task(
                 session, run.id, task_id, {"name": "OutputTooLarge", "message": exc.message}
             )
         raise
-    async with raw_transaction(database) as connection:
+    async with autocommit_connection(database) as connection:
         task = await complete_task(
             connection,
             run_id,

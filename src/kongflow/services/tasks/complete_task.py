@@ -69,31 +69,39 @@ def check_output_size(value: Any) -> None:
         raise _too_large(size)
 
 
-# The task (locked) with its attempt count and its run's flag; ``$3`` null skips the
-# environment check (the run engine's own calls).
+_FINISHED = ", ".join(f"'{status.value}'" for status in sorted(FINISHED_TASK_STATUSES))
+# ``$3`` null skips the environment check (the run engine's own calls).
+_IN_SCOPE = "t.id = $1 AND t.run_id = $2 AND ($3::varchar IS NULL OR r.environment_id = $3)"
 _RUN_IN_SCOPE = "SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND environment_id = $2)"
-_LOCK = f"""
+_FIND = f"""
 SELECT {TASK_ROW_SQL}, r.force_yield_immediately
 FROM tasks t JOIN runs r ON r.id = t.run_id
-WHERE t.id = $1 AND t.run_id = $2 AND ($3::varchar IS NULL OR r.environment_id = $3)
-FOR UPDATE OF t
+WHERE {_IN_SCOPE}
 """
 
-# The newest PENDING attempt completes with its task.
-_COMPLETE = """
-WITH attempt AS (
+# The unfinished task and its newest PENDING attempt complete together, in one
+# statement that is atomic on its own; nothing is returned when the task is not there
+# or has finished (a concurrent completion is waited for, then seen finished).
+_COMPLETE = f"""
+WITH done AS (
+    UPDATE tasks t
+    SET status = 'COMPLETED', output = $4, output_is_undefined = $5, completed_at = $6,
+        output_properties = CASE WHEN $7 THEN $8 ELSE t.output_properties END,
+        updated_at = now()
+    FROM runs r
+    WHERE r.id = t.run_id AND {_IN_SCOPE}
+      AND t.status NOT IN ({_FINISHED})
+    RETURNING t.*, r.force_yield_immediately
+), attempt AS (
     UPDATE task_attempts SET status = 'COMPLETED', updated_at = now()
     WHERE id = (
-        SELECT id FROM task_attempts WHERE task_id = $1 AND status = 'PENDING'
+        SELECT id FROM task_attempts
+        WHERE task_id = (SELECT id FROM done) AND status = 'PENDING'
         ORDER BY number DESC LIMIT 1
     )
 )
-UPDATE tasks
-SET status = 'COMPLETED', output = $2, output_is_undefined = $3, completed_at = $4,
-    output_properties = CASE WHEN $5 THEN $6 ELSE output_properties END,
-    updated_at = now()
-WHERE id = $1
-RETURNING *
+SELECT done.*, (SELECT count(*) FROM task_attempts a WHERE a.task_id = done.id) AS attempts
+FROM done
 """
 
 
@@ -108,45 +116,41 @@ async def complete_task(
     scope: EnvironmentScope | None = None,
 ) -> dict[str, Any]:
     """Mark task ``task_id`` of run ``run_id`` COMPLETED with ``output``; returns the
-    task row with ``attempts`` and the run's ``force_yield_immediately``. Plain
-    statements on ``connection``, in its open transaction: every task completes here.
+    task row with ``attempts`` and the run's ``force_yield_immediately``.
 
-    ``output_is_undefined`` records that the callback returned ``undefined`` (the
-    ServerTask then has no ``output`` key). ``properties`` become the task's
-    ``outputProperties`` when given. An already finished task is returned unchanged.
-    With ``scope``, the run must belong to that environment. Raises NotFound
-    (``run_not_found``, ``task_not_found``) and ValidationFailed (``invalid_output``)
-    for values PostgreSQL cannot store.
+    Every task completes here, so it is one plain statement on ``connection`` (in
+    autocommit or in the caller's transaction), and a second only when the task is
+    missing or already finished. ``output_is_undefined`` records that the callback
+    returned ``undefined`` (the ServerTask then has no ``output`` key).
+    ``properties`` become the task's ``outputProperties`` when given. An already
+    finished task is returned unchanged. With ``scope``, the run must belong to that
+    environment. Raises NotFound (``run_not_found``, ``task_not_found``) and
+    ValidationFailed (``invalid_output``) for values PostgreSQL cannot store.
     """
     problem = jsonb_problem(output) or jsonb_problem(properties)
     if problem is not None:
         raise ValidationFailed(
             f"The task output cannot be stored: {problem}", code="invalid_output"
         )
-    found = None
+    scope_id = scope.id if scope is not None else None
+    task = None
     if "\x00" not in run_id + task_id:  # PostgreSQL refuses NUL in a query parameter
-        found = await connection.fetchrow(
-            _LOCK, task_id, run_id, scope.id if scope is not None else None
-        )
-    if found is None:
-        if scope is not None and not await _has_run(connection, scope, run_id):
-            raise run_not_found(run_id)  # before task_not_found, as v2
-        raise NotFound("Task not found", code="task_not_found")
-    task = dict(found)
-    if task["status"] in FINISHED_TASK_STATUSES:
-        return task
-    updated = await connection.fetchrow(
-        _COMPLETE,
-        task_id,
-        None if output_is_undefined else jsonb(output),
-        output_is_undefined,
-        datetime.now(UTC),
-        properties is not None,
-        jsonb(display_properties(properties)) if properties is not None else None,
-    )
-    assert updated is not None  # the row is locked
-    task.update(updated)
-    return task
+        task = await connection.fetchrow(
+            _COMPLETE,
+            task_id,
+            run_id,
+            scope_id,
+            None if output_is_undefined else jsonb(output),
+            output_is_undefined,
+            datetime.now(UTC),
+            properties is not None,
+            jsonb(display_properties(properties)) if properties is not None else None,
+        ) or await connection.fetchrow(_FIND, task_id, run_id, scope_id)
+    if task is not None:
+        return dict(task)
+    if scope is not None and not await _has_run(connection, scope, run_id):
+        raise run_not_found(run_id)  # before task_not_found, as v2
+    raise NotFound("Task not found", code="task_not_found")
 
 
 async def _has_run(connection: asyncpg.Connection, scope: EnvironmentScope, run_id: str) -> bool:

@@ -24,8 +24,10 @@ would have to perform the request itself.
 Concurrent creates of one key are safe: the insert is ``ON CONFLICT DO NOTHING`` on
 the unique ``(run_id, idempotency_key)``, and the loser reads the winner's row.
 
-Every task of every run starts here, so it is plain statements on a connection (no
-ORM session): the common case is one select and one insert.
+Every task of every run starts here, so it is plain statements on a connection in
+autocommit (no ORM session, no ``BEGIN``/``COMMIT``): the common case is one select
+and one insert, each atomic on its own. A callback task's insert and its timeout job
+commit together.
 """
 
 import secrets
@@ -37,7 +39,7 @@ from typing import Any
 import asyncpg
 
 from kongflow.db.orm import Task, TaskAttempt
-from kongflow.db.raw import jsonb
+from kongflow.db.raw import atomic, jsonb
 from kongflow.domain.enums import TaskChildExecutionMode, TaskStatus
 from kongflow.domain.protocol.tasks import RunTaskBody, display_properties
 from kongflow.domain.states import FINISHED_RUN_STATUSES
@@ -114,7 +116,7 @@ async def run_task(
     callback_base_url: str,
 ) -> RunTaskResult:
     """Return the task ``body.idempotency_key`` of run ``run_id``, creating it if new,
-    with plain statements in ``connection``'s open transaction.
+    with plain statements on ``connection`` (in autocommit or in an open transaction).
 
     ``callback_base_url`` is the server's public base URL, used to build callback
     URLs. Raises NotFound (``run_not_found``) for a run outside ``scope`` and
@@ -146,36 +148,38 @@ async def run_task(
         _callback_url(callback_base_url, run_id, task_id) if body.callback_enabled else None
     )
     mode = TaskChildExecutionMode.PARALLEL if body.parallel else TaskChildExecutionMode.SEQUENTIAL
-    created = await connection.fetchrow(
-        _CREATE,
-        task_id,
-        run_id,
-        body.idempotency_key,
-        body.display_key,
-        connection_id,
-        parent_id,
-        body.name if body.name is not None else "Task",
-        body.icon,
-        body.description,
-        status.value,
-        now,
-        now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
-        body.noop,
-        body.delay_until,
-        jsonb(body.params),
-        jsonb(display_properties(body.properties)),
-        jsonb(body.redact.model_dump(by_alias=True) if body.redact else None),
-        jsonb(_style(body)),
-        callback_url,
-        mode.value,
-        new_id(TaskAttempt.__id_prefix__),
-    )
+    deadline = _callback_deadline(body, status, now)
+    async with atomic(connection, needed=deadline is not None):
+        created = await connection.fetchrow(
+            _CREATE,
+            task_id,
+            run_id,
+            body.idempotency_key,
+            body.display_key,
+            connection_id,
+            parent_id,
+            body.name if body.name is not None else "Task",
+            body.icon,
+            body.description,
+            status.value,
+            now,
+            now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
+            body.noop,
+            body.delay_until,
+            jsonb(body.params),
+            jsonb(display_properties(body.properties)),
+            jsonb(body.redact.model_dump(by_alias=True) if body.redact else None),
+            jsonb(_style(body)),
+            callback_url,
+            mode.value,
+            new_id(TaskAttempt.__id_prefix__),
+        )
+        if created is not None and deadline is not None:
+            await _schedule_callback_timeout(connection, task_id, deadline)
     if created is None:  # a concurrent request created it first
         winner = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
         assert winner is not None and winner["id"] is not None
         return await _existing_task(connection, winner, body, now, callback_base_url)
-    if status is TaskStatus.WAITING:
-        await _schedule_callback_timeout(connection, task_id, body, now)
     return RunTaskResult(created, found["force_yield_immediately"])
 
 
@@ -232,37 +236,43 @@ async def _existing_task(
         if body.callback_enabled
         else None
     )
-    # The status was computed from this request's delay: the two are kept together.
-    reopened = await connection.fetchrow(
-        _REOPEN,
-        task_id,
-        status.value,
-        now,
-        now if status is TaskStatus.COMPLETED else None,
-        body.delay_until,
-        callback_url,
-    )
+    deadline = _callback_deadline(body, status, now)
+    async with atomic(connection, needed=deadline is not None):
+        # The status was computed from this request's delay: the two are kept together.
+        reopened = await connection.fetchrow(
+            _REOPEN,
+            task_id,
+            status.value,
+            now,
+            now if status is TaskStatus.COMPLETED else None,
+            body.delay_until,
+            callback_url,
+        )
+        if reopened is not None and deadline is not None:
+            await _schedule_callback_timeout(connection, task_id, deadline)
     if reopened is None:  # a concurrent request re-opened it first
         return RunTaskResult(await connection.fetchrow(_TASK, task_id), force_yield)
-    if status is TaskStatus.WAITING:
-        await _schedule_callback_timeout(connection, task_id, body, now)
     return RunTaskResult(reopened, force_yield)
 
 
-async def _schedule_callback_timeout(
-    connection: asyncpg.Connection, task_id: str, body: RunTaskBody, now: datetime
-) -> None:
-    """Queue the job that errors a callback task nobody calls back in time."""
-    if body.callback is None or not body.callback.enabled:
-        return
+def _callback_deadline(body: RunTaskBody, status: TaskStatus, now: datetime) -> datetime | None:
+    """When a task of this status waiting for its callback times out (None: never, or
+    not a callback task)."""
+    if status is not TaskStatus.WAITING or body.callback is None or not body.callback.enabled:
+        return None
     timeout = body.callback.timeout_in_seconds
-    if timeout <= 0:
-        return
+    return now + timedelta(seconds=timeout) if timeout > 0 else None
+
+
+async def _schedule_callback_timeout(
+    connection: asyncpg.Connection, task_id: str, deadline: datetime
+) -> None:
+    """Queue the job that errors a callback task nobody calls back by ``deadline``."""
     await defer_job(
         connection,
         TASK_CALLBACK_TIMEOUT,
         {"task_id": task_id},
         queueing_lock=callback_timeout_lock(task_id),
         replace=True,
-        scheduled_at=now + timedelta(seconds=timeout),
+        scheduled_at=deadline,
     )
