@@ -68,12 +68,13 @@ async def release_slot(work: Work, run_id: str) -> list[str]:
     """
     connection = await driver_connection(work)
     woken: list[str] = list(await connection.fetchval(_RELEASE, run_id) or [])
-    await _wake(connection, woken)
+    await wake(connection, woken)
     return woken
 
 
-async def _wake(work: Work, run_ids: list[str]) -> None:
-    """Drop these runs' waits and queue each to try its claim again."""
+async def wake(work: Work, run_ids: list[str]) -> None:
+    """Drop these runs' waits and queue each to try its claim again (the runs a
+    release returned)."""
     if not run_ids:
         return
     connection = await driver_connection(work)
@@ -90,5 +91,5 @@ async def wake_all_waiters(session: AsyncSession, *, limit: int = 1000) -> int:
             select(ExecutionWait.run_id).order_by(ExecutionWait.since).limit(limit)
         )
     )
-    await _wake(session, waiters)
+    await wake(session, waiters)
     return len(waiters)

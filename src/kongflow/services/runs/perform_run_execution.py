@@ -8,7 +8,8 @@ Three steps, with no transaction held open across the network:
    it is still in the status that was read;
 2. *call* the endpoint;
 3. *record* the outcome (``record_execution_outcome``), which also decides what
-   happens next, and free the concurrency place, in one transaction.
+   happens next, and free the concurrency place, in one transaction; a plain
+   SUCCESS, the usual end, is one statement (``finish_execution``).
 
 Only jobs holding the run's procrastinate lock call this, so one run never has two
 executions at once; finding the run EXECUTING therefore means the previous holder
@@ -30,9 +31,10 @@ from kongflow.domain.states import check_run_transition
 from kongflow.resources import Resources
 from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError, RawAnswer
 from kongflow.services.environments.environment_api_key import decrypt_api_key
-from kongflow.services.runs.concurrency import STALE_AFTER, release_slot
+from kongflow.services.runs.concurrency import STALE_AFTER, release_slot, wake
 from kongflow.services.runs.execution_body import add_completed_tasks, execution_body
-from kongflow.services.runs.record_execution_outcome import record_execution_outcome
+from kongflow.services.runs.finish_run import finish_execution
+from kongflow.services.runs.record_execution_outcome import plain_success, record_execution_outcome
 from kongflow.services.runs.run_context import read_run_context
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
     except EndpointError as exc:
         answer = exc
     try:
+        if await _finish_at_once(resources, run_id, answer, prepared.endpoint_version):
+            return
         async with raw_transaction(resources.database) as connection:
             await record_execution_outcome(
                 connection,
@@ -81,6 +85,32 @@ async def perform_run_execution(resources: Resources, run_id: str) -> None:
     except BaseException:
         await _give_back_slot(resources, run_id)
         raise
+
+
+async def _finish_at_once(
+    resources: Resources, run_id: str, answer: RawAnswer | EndpointError, endpoint_version: str
+) -> bool:
+    """Record a plain SUCCESS in one statement (freeing the concurrency place with it);
+    False when the answer or the run needs the general way."""
+    success = plain_success(answer, endpoint_version)
+    if success is None:
+        return False
+    assert isinstance(answer, RawAnswer)  # a SUCCESS is an answer
+    async with autocommit_connection(resources.database) as connection:
+        woken = await finish_execution(
+            connection,
+            run_id,
+            RunStatus.SUCCESS,
+            success.output,
+            elapsed_ms=int(answer.elapsed_ms),
+        )
+    if woken is None:
+        return False
+    if woken:
+        # Lost only if this process dies right here: the minutely `recover` job wakes them.
+        async with raw_transaction(resources.database) as connection:
+            await wake(connection, woken)
+    return True
 
 
 async def _give_back_slot(resources: Resources, run_id: str) -> None:

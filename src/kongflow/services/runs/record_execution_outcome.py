@@ -12,7 +12,8 @@ v2 platform (spec §5.5), in one transaction with the follow-up work it implies:
   past the organization's time budget.
 
 The caller gives back the concurrency place the execution held, in the same
-transaction.
+transaction. A plain SUCCESS (:func:`plain_success`) needs none of this: the caller
+finishes the run in one statement instead (``finish_run.finish_execution``).
 """
 
 import json
@@ -143,6 +144,24 @@ async def record_execution_outcome(
     except _Fail as failure:
         await finish_run(connection, run, failure.status, failure.output)
     await write_changes(connection, run, read)
+
+
+def plain_success(answer: RawAnswer | EndpointError, endpoint_version: str) -> Success | None:
+    """The SUCCESS ``answer`` carries, when recording it takes nothing but finishing the
+    run (``finish_execution``): no protocol version change to note and no
+    notification asked for. None for every other answer."""
+    if not isinstance(answer, RawAnswer) or not 200 <= answer.status_code < 300:
+        return None
+    version = answer.headers.get("trigger-version")
+    if (version and version != endpoint_version) or _wanted_notifications(
+        answer.headers.get("x-trigger-run-metadata")
+    ):
+        return None
+    try:
+        outcome = RUN_JOB_RESPONSE.validate_python(json.loads(answer.content))
+    except (ValueError, ValidationError):
+        return None
+    return outcome if isinstance(outcome, Success) else None
 
 
 async def _interpret(
@@ -344,19 +363,18 @@ async def _continue_after_timeout(
     await _continue(connection, run)
 
 
-async def _subscribe_endpoint(
-    connection: asyncpg.Connection, run: Run, metadata: str | None
-) -> None:
-    """Remember that the job wants RUN_NOTIFICATION (its onSuccess/onFailure handlers)."""
+def _wanted_notifications(metadata: str | None) -> list[RunSubscriptionEvent]:
+    """The run ends the job's onSuccess/onFailure handlers want to hear of, from the
+    ``x-trigger-run-metadata`` header of an EXECUTE_JOB answer."""
     if not metadata:
-        return
+        return []
     try:
         flags = json.loads(metadata)
     except ValueError:
-        return
+        return []
     if not isinstance(flags, dict):
-        return
-    wanted = [
+        return []
+    return [
         event
         for flag, event in (
             ("successSubscription", RunSubscriptionEvent.SUCCESS),
@@ -364,7 +382,13 @@ async def _subscribe_endpoint(
         )
         if flags.get(flag) is True
     ]
-    for event in wanted:
+
+
+async def _subscribe_endpoint(
+    connection: asyncpg.Connection, run: Run, metadata: str | None
+) -> None:
+    """Remember that the job wants RUN_NOTIFICATION (its onSuccess/onFailure handlers)."""
+    for event in _wanted_notifications(metadata):
         await connection.execute(
             _SUBSCRIBE, new_id(RunSubscription.__id_prefix__), run.id, run.endpoint_id,
             RunSubscriptionRecipientMethod.ENDPOINT.value, event.value,

@@ -29,7 +29,7 @@ from kongflow.domain.enums import (
     TaskStatus,
 )
 from kongflow.services.endpoints.endpoint_api import EndpointError, RawAnswer
-from kongflow.services.runs.record_execution_outcome import record_execution_outcome
+from kongflow.services.runs.record_execution_outcome import plain_success, record_execution_outcome
 from kongflow.worker.names import EXECUTE_RUN, RESUME_TASK
 from tests.support.jobs import make_endpoint
 from tests.support.runs import make_run
@@ -290,3 +290,19 @@ async def test_a_run_cancelled_during_the_call_is_left_as_it_is(
     await _set_status(db, run, RunStatus.CANCELED)
     after = await _record(db, run, _answer({"status": "SUCCESS", "output": 1}))
     assert after.status is RunStatus.CANCELED and after.execution_count == 0
+
+
+def test_only_a_plain_success_is_finished_in_one_statement() -> None:
+    success = {"status": "SUCCESS", "output": {"n": 1}}
+    plain = plain_success(_answer(success, headers={"x-trigger-run-metadata": "{}"}), "2023-09-29")
+    assert plain is not None and plain.output == {"n": 1}
+    notify = {"x-trigger-run-metadata": json.dumps({"successSubscription": True})}
+    for answer, version in (
+        (_answer(success, headers=notify), "2023-09-29"),  # subscriptions to record
+        (_answer(success, headers={"trigger-version": "2023-11-01"}), "2023-09-29"),
+        (_answer(success, status=500), "2023-09-29"),
+        (_answer({"status": "ERROR", "error": {"message": "no"}}), "2023-09-29"),
+        (_answer(raw=b"not json"), "2023-09-29"),
+        (EndpointError("unreachable"), "2023-09-29"),
+    ):
+        assert plain_success(answer, version) is None, answer
