@@ -37,6 +37,15 @@ async def _queued_run(db: Database, instance_key: InstanceKey) -> Run:
     return run
 
 
+def _webhook(run: Run, event: RunSubscriptionEvent) -> RunSubscription:
+    return RunSubscription(
+        run_id=run.id,
+        recipient="https://example.com/hook",
+        recipient_method=RunSubscriptionRecipientMethod.WEBHOOK,
+        event=event,
+    )
+
+
 async def _finish(db: Database, run: Run, status: RunStatus) -> None:
     async with db.transaction() as session:
         await finish_run(session, await session.get_one(Run, run.id), status, {"why": "test"})
@@ -90,14 +99,7 @@ async def test_a_failure_errors_open_tasks_and_tells_subscribers(
 ) -> None:
     run = await _queued_run(db, instance_key)
     async with db.transaction() as session:
-        session.add(
-            RunSubscription(
-                run_id=run.id,
-                recipient="https://example.com/hook",
-                recipient_method=RunSubscriptionRecipientMethod.WEBHOOK,
-                event=RunSubscriptionEvent.FAILURE,
-            )
-        )
+        session.add(_webhook(run, RunSubscriptionEvent.FAILURE))
         queued = await session.get_one(Run, run.id)
         queued.status = RunStatus.EXECUTING
 
@@ -159,14 +161,7 @@ async def test_finishing_at_once_changes_nothing_for_a_run_no_longer_executing_o
 ) -> None:
     run = await _executing_with_slot(db, instance_key)
     async with db.transaction() as session:
-        session.add(
-            RunSubscription(
-                run_id=run.id,
-                recipient="https://example.com/hook",
-                recipient_method=RunSubscriptionRecipientMethod.WEBHOOK,
-                event=RunSubscriptionEvent.SUCCESS,
-            )
-        )
+        session.add(_webhook(run, RunSubscriptionEvent.SUCCESS))
     assert await _finish_execution(db, run) is None  # the general way tells subscribers
 
     async with db.transaction() as session:
