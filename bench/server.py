@@ -52,6 +52,14 @@ def dev_key(database_url: str) -> str:
     return str(json.loads(listed.stdout)[0]["apiKey"])
 
 
+def set_concurrency_limit(database_url: str, limit: int) -> None:
+    """Let the (only) organization have ``limit`` executions in flight at once."""
+    subprocess.run(
+        [sys.executable, "-m", "kongflow.cli", "org", "concurrency", str(limit)],
+        env=_env(database_url), capture_output=True, check=True,
+    )  # fmt: skip
+
+
 @contextlib.contextmanager
 def kongflow_process(
     database_url: str, *args: str, **extra_env: str

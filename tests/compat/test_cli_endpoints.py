@@ -1,30 +1,16 @@
 """`kongflow endpoints add/list/index` against the official Node SDK endpoint."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kongflow.db.session import Database
 from tests.compat.node_endpoint import run_node_endpoint
+from tests.support.cli import kongflow
 from tests.support.tenancy import EnvironmentKeys
 
 pytestmark = pytest.mark.compat
-
-
-def _kongflow(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KONGFLOW_")}
-    env.update(KONGFLOW_DATABASE_URL=database_url, KONGFLOW_SECRET_KEY="kongflow-tests")
-    return subprocess.run(
-        [sys.executable, "-m", "kongflow.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def test_endpoints_add_list_and_index(
@@ -35,25 +21,25 @@ async def test_endpoints_add_list_and_index(
 ) -> None:
     key = environments["dev"].api_key
     with run_node_endpoint("http://127.0.0.1:9", key, endpoint_id="cli-app") as node:
-        added = _kongflow(
+        added = kongflow(
             database_url, "endpoints", "add", "--env", "dev", "--id", "cli-app", "--url", node.url
         )
         assert added.returncode == 0, added.stderr
         assert "7 jobs registered, 1 disabled, 0 failed" in added.stdout
 
-        listed = _kongflow(database_url, "endpoints", "list", "--env", "dev", "--json")
+        listed = kongflow(database_url, "endpoints", "list", "--env", "dev", "--json")
         assert listed.returncode == 0, listed.stderr
         [endpoint] = json.loads(listed.stdout)
         assert endpoint["id"] == "cli-app" and endpoint["url"] == node.url
         assert endpoint["lastIndexStatus"] == "SUCCESS" and endpoint["activeJobs"] == 7
 
-        reindexed = _kongflow(database_url, "endpoints", "index", "--env", "dev", "--id", "cli-app")
+        reindexed = kongflow(database_url, "endpoints", "index", "--env", "dev", "--id", "cli-app")
         assert reindexed.returncode == 0, reindexed.stderr
 
-        wrong = _kongflow(
+        wrong = kongflow(
             database_url, "endpoints", "add", "--env", "dev", "--id", "other", "--url", node.url
         )
         assert wrong.returncode == 1
         assert "Endpoint ID mismatch" in wrong.stderr
-    missing = _kongflow(database_url, "endpoints", "index", "--env", "dev", "--id", "nope")
+    missing = kongflow(database_url, "endpoints", "index", "--env", "dev", "--id", "nope")
     assert missing.returncode == 1 and "No endpoint 'nope'" in missing.stderr

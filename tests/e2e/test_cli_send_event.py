@@ -1,9 +1,6 @@
 """`kongflow send-event` records an event and starts the jobs listening to it."""
 
 import json
-import os
-import subprocess
-import sys
 
 from sqlalchemy import select
 
@@ -12,17 +9,9 @@ from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
+from tests.support.cli import kongflow
 from tests.support.jobs import job_metadata, make_endpoint
 from tests.support.tenancy import EnvironmentKeys
-
-
-def _kongflow(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KONGFLOW_")}
-    env.update(KONGFLOW_DATABASE_URL=database_url, KONGFLOW_SECRET_KEY="kongflow-tests")
-    return subprocess.run(
-        [sys.executable, "-m", "kongflow.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
 
 
 async def test_send_event_starts_matching_runs(
@@ -32,7 +21,7 @@ async def test_send_event_starts_matching_runs(
     async with db.transaction() as session:
         await register_job(session, endpoint, parse_job(job_metadata()))
 
-    sent = _kongflow(
+    sent = kongflow(
         database_url, "send-event", "order.created", "--payload", '{"status": "paid"}', "--id", "e1"
     )
     assert sent.returncode == 0, sent.stderr
@@ -43,8 +32,8 @@ async def test_send_event_starts_matching_runs(
     assert [run.id for run in runs] == body["runs"]
     assert runs[0].status is RunStatus.QUEUED
 
-    again = _kongflow(database_url, "send-event", "order.created", "--id", "e1")
+    again = kongflow(database_url, "send-event", "order.created", "--id", "e1")
     assert json.loads(again.stdout)["runs"] == body["runs"]  # same id: delivered once
 
-    bad = _kongflow(database_url, "send-event", "order.created", "--payload", "{nope")
+    bad = kongflow(database_url, "send-event", "order.created", "--payload", "{nope")
     assert bad.returncode == 1 and "invalid event" in bad.stderr

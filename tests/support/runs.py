@@ -1,8 +1,11 @@
 """Runs to attach things to, while no run-creation API exists: a job registered on an
-endpoint, an event record, and a run of that event created by ``create_run``."""
+endpoint, an event record, and a run of that event created by ``create_run``; and
+which runs have an execution queued."""
 
 import uuid
 from typing import Any
+
+from sqlalchemy import text
 
 from kongflow.db.orm import Endpoint, EventRecord, Run
 from kongflow.db.session import Database
@@ -10,6 +13,7 @@ from kongflow.domain.enums import RunStatus
 from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
 from kongflow.services.runs.create_run import RunTarget, create_run
+from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata
 
 
@@ -48,3 +52,13 @@ async def make_run(
             run.status = status
         run.output = output
     return run
+
+
+async def queued_executions(db: Database) -> list[str]:
+    """The ids of the runs whose execution job is in the queue."""
+    async with db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT args->>'run_id' FROM procrastinate_jobs WHERE task_name = :t"),
+            {"t": EXECUTE_RUN},
+        )
+        return [run_id for (run_id,) in rows]

@@ -5,7 +5,6 @@ These commands work on the server's database directly (like `env list`): `add` a
 whether or not `kongflow serve` is running.
 """
 
-import asyncio
 import json
 import sys
 from typing import Annotated, Any
@@ -14,11 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kongflow.cli.on_instance import run_on_instance
 from kongflow.db.orm import EndpointIndex
 from kongflow.domain.enums import EndpointIndexSource
 from kongflow.domain.protocol.base import iso
-from kongflow.errors import KongflowError
-from kongflow.instance import Instance, ensure_bootstrapped, open_instance, open_instance_resources
 from kongflow.resources import Resources
 from kongflow.services.endpoints.create_endpoint import (
     check_endpoint_url,
@@ -32,7 +30,6 @@ from kongflow.services.endpoints.list_endpoints import list_endpoints
 from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_index
 from kongflow.services.environments.environment_api_key import environment_api_key
 from kongflow.services.environments.find_environment import find_environment
-from kongflow.settings import get_settings
 
 endpoints_app = typer.Typer(help="Endpoints: the HTTP handlers in your app that host jobs.")
 console = Console()
@@ -40,22 +37,6 @@ err_console = Console(stderr=True)
 
 EnvOption = Annotated[str, typer.Option("--env", help="Environment slug (dev, staging, prod).")]
 IdOption = Annotated[str, typer.Option("--id", help="The endpoint id (the SDK client's id).")]
-
-
-def _run(work: Any) -> Any:
-    settings = get_settings()
-    try:
-        with open_instance(settings) as instance:
-            return asyncio.run(_with_resources(instance, work))
-    except KongflowError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}")
-        raise typer.Exit(code=1) from exc
-
-
-async def _with_resources(instance: Instance, work: Any) -> Any:
-    async with open_instance_resources(instance, get_settings(), pool_size=2) as resources:
-        await ensure_bootstrapped(resources.database, instance.key)
-        return await work(resources)
 
 
 async def _index_now(resources: Resources, index: EndpointIndex) -> EndpointIndex:
@@ -109,7 +90,7 @@ def add(
             )
         return await _index_now(resources, created.index)
 
-    _print_index(_run(work))
+    _print_index(run_on_instance(work))
 
 
 @endpoints_app.command("index")
@@ -125,7 +106,7 @@ def index(env: EnvOption, endpoint_id: IdOption) -> None:
             )
         return await _index_now(resources, queued)
 
-    _print_index(_run(work))
+    _print_index(run_on_instance(work))
 
 
 @endpoints_app.command("list")
@@ -139,7 +120,7 @@ def list_command(
         async with resources.database.transaction() as session:
             return await list_endpoints(session, await find_environment(session, env))
 
-    endpoints = _run(work)
+    endpoints = run_on_instance(work)
     if as_json:
         rows = [
             {

@@ -1,4 +1,4 @@
-"""`kongflow` commands: serve, worker, db, env.
+"""`kongflow` commands: serve, api, worker, db, env, endpoints, org, send-event.
 
 Each command prepares the instance the same way (``kongflow.instance``) and then does
 one thing; output is a rich table for people and ``--json`` for scripts.
@@ -21,6 +21,7 @@ from rich.table import Table
 from kongflow.api.app import create_app
 from kongflow.cli.endpoints import endpoints_app
 from kongflow.cli.events import send_event
+from kongflow.cli.organizations import org_app
 from kongflow.cli.serving import api_server, extra_api_processes, listening_socket
 from kongflow.errors import KongflowError
 from kongflow.instance import (
@@ -41,6 +42,7 @@ env_app = typer.Typer(help="Runtime environments and their API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(env_app, name="env")
 app.add_typer(endpoints_app, name="endpoints")
+app.add_typer(org_app, name="org")
 app.command("send-event")(send_event)
 
 console = Console()

@@ -16,9 +16,8 @@ from kongflow.domain.protocol.index import parse_job
 from kongflow.services.jobs.register_job import register_job
 from kongflow.services.runs.concurrency import STALE_AFTER, Limit, release_slot
 from kongflow.services.runs.run_context import read_run_context
-from kongflow.worker.names import EXECUTE_RUN
 from tests.support.jobs import job_metadata, make_endpoint
-from tests.support.runs import make_run
+from tests.support.runs import make_run, queued_executions
 from tests.support.tenancy import bootstrap
 
 
@@ -31,15 +30,6 @@ async def _runs(db: Database, key: InstanceKey, count: int) -> list[str]:
 async def _waiting(db: Database) -> list[str]:
     async with db.transaction() as session:
         return list(await session.scalars(select(ExecutionWait.run_id)))
-
-
-async def _queued_executions(db: Database) -> list[str]:
-    async with db.transaction() as session:
-        rows = await session.execute(
-            text("SELECT args->>'run_id' FROM procrastinate_jobs WHERE task_name = :t"),
-            {"t": EXECUTE_RUN},
-        )
-        return [run_id for (run_id,) in rows]
 
 
 async def claim_slot(db: Database, run_id: str, limits: list[Limit]) -> bool:
@@ -81,7 +71,7 @@ async def test_a_full_limit_makes_runs_wait_and_a_release_wakes_the_oldest(
 
     assert await _release(db, first) == [second]  # the oldest waiter
     assert await _waiting(db) == [third]
-    assert await _queued_executions(db) == [second]
+    assert await queued_executions(db) == [second]
     assert await claim_slot(db, second, limits)
     assert not await claim_slot(db, third, limits)
     assert await _release(db, first) == []  # nothing left to release

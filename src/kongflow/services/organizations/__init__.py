@@ -1,0 +1,1 @@
+"""Use cases about organizations (the top tenant: projects, environments, limits)."""
