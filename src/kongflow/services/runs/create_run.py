@@ -34,6 +34,7 @@ class RunTarget:
     environment_id: str
     endpoint_id: str
     preprocess: bool
+    integrated: bool | None = None  # uses integrations? None: not looked up yet
 
     @classmethod
     def of(cls, job: Job, version: JobVersion) -> "RunTarget":
@@ -51,7 +52,8 @@ class RunTarget:
 
 _ACTIVE_TARGET = (
     "SELECT j.id AS job_id, j.internal, v.id AS version_id, v.organization_id, "
-    "v.project_id, v.environment_id, v.endpoint_id, v.preprocess_runs AS preprocess "
+    "v.project_id, v.environment_id, v.endpoint_id, v.preprocess_runs AS preprocess, "
+    "EXISTS (SELECT 1 FROM job_integrations i WHERE i.version_id = v.id) AS integrated "
     "FROM job_versions v JOIN jobs j ON j.id = v.job_id "
     "WHERE v.id = $1 AND v.status = 'ACTIVE'"
 )
@@ -84,7 +86,9 @@ async def create_run(
     plain connection raises ``SessionNeeded`` for those).
     """
     connection = await driver_connection(work)
-    integrated = bool(await connection.fetchval(_HAS_INTEGRATIONS, target.version_id))
+    integrated = target.integrated
+    if integrated is None:
+        integrated = bool(await connection.fetchval(_HAS_INTEGRATIONS, target.version_id))
     run_id = new_id(Run.__id_prefix__)
     status = RunStatus.PENDING if integrated else RunStatus.QUEUED
     await connection.execute(
