@@ -161,6 +161,10 @@ def _fk(table: str, *, ondelete: str | None = "CASCADE", index: bool = True) -> 
     return mapped_column(ForeignKey(f"{table}.id", ondelete=ondelete), index=index)
 
 
+# A GIN index searched on every event or execution: no pending list (migration 0008).
+_GIN: dict[str, Any] = {"postgresql_using": "gin", "postgresql_with": {"fastupdate": "off"}}
+
+
 def _flag(default: bool) -> MappedColumn[bool]:
     """A non-null boolean with the same default in Python and in the database."""
     return mapped_column(default=default, server_default=true() if default else false())
@@ -584,7 +588,7 @@ class EventDispatcher(Row, Base):
             "enabled",
             "manual",
         ),
-        Index("ix_event_dispatchers_event", "event", postgresql_using="gin"),
+        Index("ix_event_dispatchers_event", "event", **_GIN),
     )
 
     event: Mapped[list[str]] = mapped_column(ARRAY(String))
@@ -1156,7 +1160,7 @@ class ExecutionSlot(Timestamped, Base):
     """
 
     __tablename__ = "execution_slots"
-    __table_args__ = (Index("ix_execution_slots_keys", "keys", postgresql_using="gin"),)
+    __table_args__ = (Index("ix_execution_slots_keys", "keys", **_GIN),)
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     keys: Mapped[list[str]] = mapped_column(ARRAY(String))
@@ -1168,7 +1172,7 @@ class ExecutionWait(Timestamped, Base):
     first, when an execution under one of its ``keys`` ends."""
 
     __tablename__ = "execution_waits"
-    __table_args__ = (Index("ix_execution_waits_keys", "keys", postgresql_using="gin"),)
+    __table_args__ = (Index("ix_execution_waits_keys", "keys", **_GIN),)
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     keys: Mapped[list[str]] = mapped_column(ARRAY(String))
