@@ -12,7 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import select, text, update
 
-from kongflow.db.orm import Endpoint, Run, Task, TaskAttempt
+from kongflow.db.orm import (
+    Endpoint,
+    Integration,
+    IntegrationDefinition,
+    Run,
+    RunConnection,
+    Task,
+    TaskAttempt,
+)
 from kongflow.db.raw import raw_transaction
 from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus, TaskAttemptStatus, TaskStatus
@@ -231,7 +239,7 @@ async def test_concurrent_duplicate_creates_make_one_task(
 
 
 async def test_parallel_task_and_its_children(
-    http: httpx.AsyncClient, dev: dict[str, str], run: Run
+    db: Database, http: httpx.AsyncClient, dev: dict[str, str], run: Run
 ) -> None:
     parent = await _task(http, run.id, dev, key="parent", parallel=True)
     assert parent["childExecutionMode"] == "PARALLEL"
@@ -240,6 +248,29 @@ async def test_parallel_task_and_its_children(
     orphan = await _run_task(http, run.id, dev, key="orphan", parentId="task_nope")
     assert orphan.status_code == 422
     assert orphan.json()["code"] == "parent_task_not_found"
+    # The parent is only checked for a new task: an existing one is returned as it is.
+    again = await _task(http, run.id, dev, key="child", parentId="task_nope")
+    assert again["id"] == child["id"]
+    assert len(await _rows(db, select(Task))) == 2
+
+
+async def test_a_task_naming_a_connection_key_uses_the_runs_connection(
+    db: Database, http: httpx.AsyncClient, dev: dict[str, str], run: Run
+) -> None:
+    async with db.transaction() as session:
+        session.add(IntegrationDefinition(id="github", name="GitHub"))
+        integration = Integration(
+            slug="gh", definition_id="github", organization_id=run.organization_id
+        )
+        session.add(integration)
+        await session.flush()
+        connection = RunConnection(run_id=run.id, key="gh", integration_id=integration.id)
+        session.add(connection)
+    await _task(http, run.id, dev, key="with", connectionKey="gh")
+    await _task(http, run.id, dev, key="unknown", connectionKey="nope")
+    stored = {task.idempotency_key: task for task in await _rows(db, select(Task))}
+    assert stored["with"].run_connection_id == connection.id
+    assert stored["unknown"].run_connection_id is None
 
 
 async def test_lazy_cached_tasks_are_paged_by_cursor(
@@ -353,6 +384,8 @@ async def test_a_cancelled_run_answers_canceled_and_keeps_doing_so(
     succeeded = await make_run(db, endpoint, status=RunStatus.SUCCESS)
     late = await _task(http, succeeded.id, dev)
     assert late["status"] == "CANCELED"  # a finished run takes no new work
+    callback = await _task(http, succeeded.id, dev, key="cb", callback={"enabled": True})
+    assert callback["status"] == "CANCELED" and await _jobs(db) == []  # no timeout to wait for
 
 
 async def test_a_canceled_task_of_a_live_run_is_revived(

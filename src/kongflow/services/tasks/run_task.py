@@ -25,9 +25,10 @@ Concurrent creates of one key are safe: the insert is ``ON CONFLICT DO NOTHING``
 the unique ``(run_id, idempotency_key)``, and the loser reads the winner's row.
 
 Every task of every run starts here, so it is plain statements on a connection in
-autocommit (no ORM session, no ``BEGIN``/``COMMIT``): the common case is one select
-and one insert, each atomic on its own. A callback task's insert and its timeout job
-commit together.
+autocommit (no ORM session, no ``BEGIN``/``COMMIT``): a new task is one statement,
+which finds the run (and the parent task and connection named) and inserts the task
+with its first attempt; a key already used takes one more, to read that task. A
+callback task's insert and its timeout job commit together.
 """
 
 import secrets
@@ -60,8 +61,6 @@ FROM runs r LEFT JOIN tasks t ON t.run_id = r.id AND t.idempotency_key = $3
 WHERE r.id = $1 AND r.environment_id = $2
 """
 
-_PARENT = "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND run_id = $2)"
-_CONNECTION = "SELECT id FROM run_connections WHERE run_id = $1 AND key = $2"
 
 _TASK = f"SELECT {TASK_ROW_SQL} FROM tasks t WHERE t.id = $1"
 
@@ -74,23 +73,41 @@ WHERE t.id = $1 AND t.status = 'CANCELED'
 RETURNING {TASK_ROW_SQL}
 """
 
-# The task and its first attempt; nothing when a concurrent request created it first.
-_CREATE = """
-WITH t AS (
+_FINISHED_RUN = ", ".join(f"'{status.value}'" for status in sorted(FINISHED_RUN_STATUSES))
+
+# In one statement: the run (of the caller's environment) and, when its parent is one
+# of the run's tasks (or it has none), the task created with its first attempt. The
+# task is CANCELED (``$22``, at ``$11``) when the run has finished, else in status
+# ``$10`` (completed at ``$12``). No task is returned when the key exists already
+# (``ON CONFLICT``) or the parent is not the run's; no row at all without the run.
+_CREATE = f"""
+WITH r AS (
+    SELECT id, status, force_yield_immediately, status IN ({_FINISHED_RUN}) AS finished,
+           ($6::varchar IS NULL OR EXISTS (
+               SELECT 1 FROM tasks p WHERE p.id = $6 AND p.run_id = runs.id
+           )) AS parent_ok
+    FROM runs WHERE id = $2 AND environment_id = $23
+), t AS (
     INSERT INTO tasks (
         id, run_id, idempotency_key, display_key, run_connection_id, parent_id, name,
         icon, description, status, started_at, completed_at, noop, delay_until, params,
         properties, redact, style, callback_url, child_execution_mode
     )
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20)
+    SELECT $1, r.id, $3, $4,
+           (SELECT c.id FROM run_connections c WHERE c.run_id = r.id AND c.key = $5),
+           $6, $7, $8, $9,
+           (CASE WHEN r.finished THEN $22 ELSE $10 END)::task_status, $11,
+           CASE WHEN r.finished THEN $11::timestamptz ELSE $12::timestamptz END,
+           $13, $14, $15, $16, $17, $18, $19, $20
+    FROM r WHERE r.parent_ok
     ON CONFLICT (run_id, idempotency_key) DO NOTHING
     RETURNING *
 ), attempt AS (
     INSERT INTO task_attempts (id, number, task_id, status)
     SELECT $21, 1, id, 'PENDING' FROM t
 )
-SELECT t.*, 1 AS attempts FROM t
+SELECT r.status AS run_status, r.force_yield_immediately, r.parent_ok, t.*, 1 AS attempts
+FROM r LEFT JOIN t ON true
 """
 
 
@@ -122,27 +139,18 @@ async def run_task(
     URLs. Raises NotFound (``run_not_found``) for a run outside ``scope`` and
     ValidationFailed (``unsupported_operation``, ``parent_task_not_found``).
     """
-    found = None
-    if "\x00" not in run_id:  # PostgreSQL refuses NUL in a query parameter
-        found = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
-    if found is None:
+    if "\x00" in run_id:  # PostgreSQL refuses NUL in a query parameter
         raise run_not_found(run_id)
     if body.operation is not None:
+        if await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key) is None:
+            raise run_not_found(run_id)
         raise ValidationFailed(
             f"Background fetch operations ({body.operation!r}) are not supported by this "
             "kongflow server yet; use a regular task to make the request.",
             code="unsupported_operation",
         )
     now = datetime.now(UTC)
-    run_finished = found["run_status"] in FINISHED_RUN_STATUSES
-    if found["id"] is not None:
-        return await _existing_task(connection, found, body, now, callback_base_url)
-
-    parent_id = await _check_parent(connection, run_id, body.parent_id)
-    connection_id = None
-    if body.connection_key is not None:
-        connection_id = await connection.fetchval(_CONNECTION, run_id, body.connection_key)
-    status = _status_for(body, now, run_finished=run_finished)
+    status = _status_for(body, now)  # CANCELED instead if the run has finished
     task_id = new_id(Task.__id_prefix__)
     callback_url = (
         _callback_url(callback_base_url, run_id, task_id) if body.callback_enabled else None
@@ -150,20 +158,20 @@ async def run_task(
     mode = TaskChildExecutionMode.PARALLEL if body.parallel else TaskChildExecutionMode.SEQUENTIAL
     deadline = _callback_deadline(body, status, now)
     async with atomic(connection, needed=deadline is not None):
-        created = await connection.fetchrow(
+        row = await connection.fetchrow(
             _CREATE,
             task_id,
             run_id,
             body.idempotency_key,
             body.display_key,
-            connection_id,
-            parent_id,
+            body.connection_key,
+            body.parent_id,
             body.name if body.name is not None else "Task",
             body.icon,
             body.description,
             status.value,
             now,
-            now if status in (TaskStatus.COMPLETED, TaskStatus.CANCELED) else None,
+            now if status is TaskStatus.COMPLETED else None,
             body.noop,
             body.delay_until,
             jsonb(body.params),
@@ -173,19 +181,29 @@ async def run_task(
             callback_url,
             mode.value,
             new_id(TaskAttempt.__id_prefix__),
+            TaskStatus.CANCELED.value,
+            scope.id,
         )
-        if created is not None and deadline is not None:
+        created = row is not None and row["id"] is not None
+        if created and deadline is not None and row["status"] == TaskStatus.WAITING:
             await _schedule_callback_timeout(connection, task_id, deadline)
-    if created is None:  # a concurrent request created it first
-        winner = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
-        assert winner is not None and winner["id"] is not None
-        return await _existing_task(connection, winner, body, now, callback_base_url)
-    return RunTaskResult(created, found["force_yield_immediately"])
+    if row is None:
+        raise run_not_found(run_id)
+    if created:
+        return RunTaskResult(row, row["force_yield_immediately"])
+    # The key exists (or a concurrent request created it first), or the parent is not
+    # one of the run's tasks, which only matters when the task is new.
+    found = await connection.fetchrow(_FIND, run_id, scope.id, body.idempotency_key)
+    if found is not None and found["id"] is not None:
+        return await _existing_task(connection, found, body, now, callback_base_url)
+    raise ValidationFailed(
+        f"The parent task {body.parent_id!r} is not a task of this run.",
+        code="parent_task_not_found",
+    )
 
 
-def _status_for(body: RunTaskBody, now: datetime, *, run_finished: bool) -> TaskStatus:
-    if run_finished:
-        return TaskStatus.CANCELED
+def _status_for(body: RunTaskBody, now: datetime) -> TaskStatus:
+    """A new task's status in a run still going."""
     if (body.delay_until is not None and body.delay_until > now) or body.callback_enabled:
         return TaskStatus.WAITING
     if body.noop:
@@ -204,19 +222,6 @@ def _callback_url(base_url: str, run_id: str, task_id: str) -> str:
     return f"{base_url.rstrip('/')}/api/v1/runs/{run_id}/tasks/{task_id}/callback/{secret}"
 
 
-async def _check_parent(
-    connection: asyncpg.Connection, run_id: str, parent_id: str | None
-) -> str | None:
-    if parent_id is None:
-        return None
-    if "\x00" in parent_id or not await connection.fetchval(_PARENT, parent_id, run_id):
-        raise ValidationFailed(
-            f"The parent task {parent_id!r} is not a task of this run.",
-            code="parent_task_not_found",
-        )
-    return parent_id
-
-
 async def _existing_task(
     connection: asyncpg.Connection,
     found: Mapping[str, Any],
@@ -229,7 +234,7 @@ async def _existing_task(
     force_yield = bool(found["force_yield_immediately"])
     if found["status"] != TaskStatus.CANCELED or found["run_status"] in FINISHED_RUN_STATUSES:
         return RunTaskResult(found, force_yield)
-    status = _status_for(body, now, run_finished=False)
+    status = _status_for(body, now)
     task_id = found["id"]
     callback_url = (
         _callback_url(callback_base_url, found["run_id"], task_id)
