@@ -343,6 +343,7 @@ async def test_missing_idempotency_key_header_is_400(
         {"idempotencyKey": KEY, "delayUntil": "tomorrow"},
         {"idempotencyKey": KEY, "callback": {"enabled": True, "timeoutInSeconds": 1e12}},
         {"idempotencyKey": KEY, "params": {"bad": "nul\u0000"}},
+        {"idempotencyKey": KEY, "parentId": "task_\u0000", "connectionKey": "gh\u0000"},
         {"idempotencyKey": KEY, "name": "lone \ud800 surrogate"},
         {"idempotencyKey": KEY, "operation": "teleport"},
     ],
