@@ -12,10 +12,11 @@ tries again.
 Claims and releases of one key are serialised with a transaction-scoped advisory
 lock on the key, so a waiter is never missed: either the releaser sees the wait
 row, or the claimer sees the freed slot. Each is one SQL function call (migrations
-0004 and 0006), so the lock is never held across a round trip to Python: a claim is
-a transaction of its own, and a release is the last statement of the transaction
-that records the execution's outcome (its locks end with that commit, and the woken
-runs are queued in it). A slot of a worker that died stops counting after
+0004 and 0006): a claim is a transaction of its own, and a release is the last
+statement of the transaction that records the execution's outcome (its locks end
+with that commit, and the woken runs are queued in it) or, for a plain SUCCESS,
+part of the one statement that finishes the run (``finish_run.finish_execution``),
+so that its lock is held only while the server runs that statement. A slot of a worker that died stops counting after
 ``STALE_AFTER`` (longer than any execution).
 """
 
