@@ -16,8 +16,8 @@ row, or the claimer sees the freed slot. Each is one SQL function call (migratio
 statement of the transaction that records the execution's outcome (its locks end
 with that commit, and the woken runs are queued in it) or, for a plain SUCCESS,
 part of the one statement that finishes the run (``finish_run.finish_execution``),
-so that its lock is held only while the server runs that statement. A slot of a worker that died stops counting after
-``STALE_AFTER`` (longer than any execution).
+so that its lock is held only while the server runs that statement. A slot of a
+worker that died stops counting after ``STALE_AFTER`` (longer than any execution).
 """
 
 from dataclasses import dataclass
