@@ -42,6 +42,7 @@ JOB_IDS = {
     "disabled-job",
     "send-event-job",
     "slow-job",
+    "wait-for-event-job",
 }
 
 
@@ -185,6 +186,7 @@ def test_event_filter_job(jobs: dict[str, JobMetadata]) -> None:
     [
         ("three-tasks", "tasks.run", "1.0.0", True),
         ("send-event-job", "send.event", "1.0.0", True),
+        ("wait-for-event-job", "approval.requested", "1.0.0", True),
         ("disabled-job", "never.happens", "0.0.1", False),
     ],
 )
@@ -207,7 +209,7 @@ def test_cron_job(jobs: dict[str, JobMetadata]) -> None:
 
     assert isinstance(job.trigger, ScheduledTrigger)
     assert isinstance(job.trigger.schedule, CronSchedule)
-    assert job.trigger.schedule.options.cron == "*/5 * * * *"
+    assert job.trigger.schedule.options.cron == "0 4 1 1 *"
     assert job.event.first_name == "trigger.scheduled"
     assert job.concurrency_limit == ConcurrencyLimitGroupRef(id="shared-limit", limit=2)
     assert job.enabled

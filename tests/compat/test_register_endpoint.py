@@ -65,7 +65,7 @@ async def test_node_sdk_endpoint_registers_every_job(
 
     index = (await http.get(f"/api/v1/endpointindex/{index_id}", headers=auth)).json()
     assert index["status"] == "SUCCESS", index
-    assert index["stats"]["jobs"] == 7
+    assert index["stats"]["jobs"] == 8
     assert index["stats"]["disabledJobs"] == 1
     assert index["stats"]["failedJobs"] == 0
     assert "jobErrors" not in index
@@ -82,6 +82,7 @@ async def test_node_sdk_endpoint_registers_every_job(
         "invoke-job",
         "send-event-job",
         "slow-job",
+        "wait-for-event-job",
     }
     versions = {v.job_id: v for v in await _rows(db, select(JobVersion))}
     assert all(
@@ -109,7 +110,7 @@ async def test_node_sdk_endpoint_registers_every_job(
     schedules = {s.key: s for s in await _rows(db, select(ScheduleSource))}
     assert schedules[jobs["cron-job"].id].schedule == {
         "type": "cron",
-        "options": {"cron": "*/5 * * * *"},
+        "options": {"cron": "0 4 1 1 *"},
     }
     assert schedules[jobs["interval-job"].id].schedule["options"] == {"seconds": 300}
     assert all(s.active and s.next_event_timestamp for s in schedules.values())

@@ -13,7 +13,7 @@ import procrastinate
 import pytest
 from sqlalchemy import func, select
 
-from kongflow.db.orm import Job, Run, ScheduleSource, Task, TaskAttempt
+from kongflow.db.orm import EventDispatcher, Job, Run, ScheduleSource, Task, TaskAttempt
 from kongflow.db.session import Database
 from kongflow.domain.enums import RunStatus, TaskStatus
 from kongflow.domain.protocol.base import iso
@@ -134,6 +134,29 @@ async def test_a_cancelled_waiting_run_stays_cancelled(
         keys = set(await session.scalars(select(Task.display_key).where(Task.run_id == run.id)))
     assert after.status is RunStatus.CANCELED
     assert "three" not in keys
+
+
+async def test_wait_for_event_resumes_with_the_matching_event(
+    node: NodeEndpoint, http: httpx.AsyncClient, dev: dict[str, str], db: Database
+) -> None:
+    await _send(http, dev, "approval.requested", {"orderId": "o-1"})
+    deadline = time.monotonic() + 20
+    while True:  # the SDK has asked for its dispatcher
+        async with db.transaction() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(EventDispatcher)
+                .where(EventDispatcher.dispatchable["type"].as_string() == "EPHEMERAL")
+            )
+        if waiting:
+            break
+        assert time.monotonic() < deadline, f"no dispatcher: {node.output()}"
+        await asyncio.sleep(0.05)
+    await _send(http, dev, "approval.granted", {"orderId": "o-2", "by": "someone else"})
+    await _send(http, dev, "approval.granted", {"orderId": "o-1", "by": "ops"})
+    [run] = await wait_for_finished_runs(db, 1)
+    assert run.status is RunStatus.SUCCESS, (run.output, node.output())
+    assert run.output["by"] == "ops" and run.output["name"] == "approval.granted"
 
 
 async def test_an_interval_schedule_runs_the_job(node: NodeEndpoint, db: Database) -> None:

@@ -9,6 +9,7 @@ RESUME_TASK = "resume_task"
 TASK_CALLBACK_TIMEOUT = "task_callback_timeout"
 DELIVER_RUN_SUBSCRIPTIONS = "deliver_run_subscriptions"
 INVOKE_EPHEMERAL_DISPATCHER = "invoke_ephemeral_dispatcher"
+EXPIRE_EPHEMERAL_DISPATCHER = "expire_ephemeral_dispatcher"
 
 
 def run_lock(run_id: str) -> str:

@@ -9,6 +9,10 @@ from kongflow.db.maintenance import vacuum_busy_tables
 from kongflow.services.endpoints.perform_endpoint_index import perform_endpoint_index
 from kongflow.services.endpoints.purge_endpoint_indexes import purge_endpoint_indexes
 from kongflow.services.endpoints.reindex_deployed_endpoints import reindex_deployed_endpoints
+from kongflow.services.events.ephemeral_dispatcher import (
+    expire_ephemeral_dispatcher,
+    invoke_ephemeral_dispatcher,
+)
 from kongflow.services.events.ingest_event import deliver_scheduled_event
 from kongflow.services.runs.concurrency import wake_all_waiters
 from kongflow.services.runs.deliver_run_subscriptions import deliver_run_subscriptions
@@ -22,7 +26,9 @@ from kongflow.worker.names import (
     DELIVER_RUN_SUBSCRIPTIONS,
     DELIVER_SCHEDULED,
     EXECUTE_RUN,
+    EXPIRE_EPHEMERAL_DISPATCHER,
     INDEX_ENDPOINT,
+    INVOKE_EPHEMERAL_DISPATCHER,
     RESUME_TASK,
     TASK_CALLBACK_TIMEOUT,
 )
@@ -128,3 +134,25 @@ async def deliver_run_subscriptions_task(context: procrastinate.JobContext, run_
     DeliverRunSubscriptions). An undelivered notification fails the job, so it is
     retried; the retry skips the subscribers already told."""
     await deliver_run_subscriptions(resources_of(context), run_id)
+
+
+@app.task(
+    name=INVOKE_EPHEMERAL_DISPATCHER,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+)
+async def invoke_ephemeral_dispatcher_task(
+    context: procrastinate.JobContext, dispatcher_id: str, event_record_id: str
+) -> None:
+    """An event matched an ``io.waitForEvent`` dispatcher: deliver it to the waiting
+    task (retried while its URL refuses it)."""
+    await invoke_ephemeral_dispatcher(resources_of(context), dispatcher_id, event_record_id)
+
+
+@app.task(name=EXPIRE_EPHEMERAL_DISPATCHER, pass_context=True, retry=_CRASH_RETRY)
+async def expire_ephemeral_dispatcher_task(
+    context: procrastinate.JobContext, dispatcher_id: str
+) -> None:
+    """An ``io.waitForEvent`` dispatcher's time is up: delete it."""
+    async with resources_of(context).database.transaction() as session:
+        await expire_ephemeral_dispatcher(session, dispatcher_id)

@@ -20,11 +20,6 @@ Drain = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
-def dev(environments: dict[str, EnvironmentKeys]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {environments['dev'].api_key}"}
-
-
-@pytest.fixture
 async def endpoint(environments: dict[str, EnvironmentKeys]) -> AsyncIterator[FakeEndpoint]:
     async with fake_endpoint("my-app", environments["dev"].api_key) as fake:
         fake.index_jobs([job_metadata("a"), job_metadata("b")])

@@ -19,11 +19,6 @@ Drain = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
-def dev(environments: dict[str, EnvironmentKeys]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {environments['dev'].api_key}"}
-
-
-@pytest.fixture
 async def endpoint(
     environments: dict[str, EnvironmentKeys],
     http: httpx.AsyncClient,

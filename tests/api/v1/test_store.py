@@ -18,11 +18,6 @@ TEXT = {"Content-Type": "text/plain"}
 
 
 @pytest.fixture
-def dev(environments: dict[str, EnvironmentKeys]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {environments['dev'].api_key}"}
-
-
-@pytest.fixture
 def prod(environments: dict[str, EnvironmentKeys]) -> dict[str, str]:
     return {"Authorization": f"Bearer {environments['prod'].api_key}"}
 

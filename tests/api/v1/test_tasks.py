@@ -45,21 +45,6 @@ KEY = "112147951639bc87cb98e77c9eed3c1beb667b84abbc12bfd14a19a8baae6fec"
 SERIALIZED = {"Trigger-Version": "2023-11-01"}
 
 
-@pytest.fixture
-def dev(environments: dict[str, EnvironmentKeys]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {environments['dev'].api_key}"}
-
-
-@pytest.fixture
-async def endpoint(db: Database, environments: dict[str, EnvironmentKeys]) -> Endpoint:
-    return await make_endpoint(db, "dev")
-
-
-@pytest.fixture
-async def run(db: Database, endpoint: Endpoint) -> Run:
-    return await make_run(db, endpoint, status=RunStatus.EXECUTING)
-
-
 async def _run_task(
     http: httpx.AsyncClient,
     run_id: str,

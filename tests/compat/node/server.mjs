@@ -79,11 +79,12 @@ client.defineJob({
 // A cron schedule sharing a named concurrency limit.
 const sharedLimit = client.defineConcurrencyLimit({ id: "shared-limit", limit: 2 });
 
+// Yearly, so that no tick lands in the middle of a test (tests fire ticks themselves).
 client.defineJob({
   id: "cron-job",
-  name: "Every five minutes",
+  name: "Once a year",
   version: "1.0.0",
-  trigger: cronTrigger({ cron: "*/5 * * * *" }),
+  trigger: cronTrigger({ cron: "0 4 1 1 *" }),
   concurrencyLimit: sharedLimit,
   run: async (payload, io) => {
     await io.logger.info("cron tick", { ts: payload.ts });
@@ -138,6 +139,22 @@ client.defineJob({
       payload: { status: "paid", amount: 500 },
     });
     return { eventId: sent.id };
+  },
+});
+
+// Waits for the approval of its order (io.waitForEvent), then reports who gave it.
+client.defineJob({
+  id: "wait-for-event-job",
+  name: "Waits for an approval event",
+  version: "1.0.0",
+  trigger: eventTrigger({ name: "approval.requested" }),
+  run: async (payload, io) => {
+    const approval = await io.waitForEvent(
+      "wait-evt",
+      { name: "approval.granted", filter: { orderId: [payload.orderId] } },
+      { timeoutInSeconds: 60 }
+    );
+    return { by: approval.payload.by, eventId: approval.id, name: approval.name };
   },
 });
 

@@ -1,4 +1,5 @@
-"""Event routes the SDK calls: send (one or many), read, cancel, cancel its runs."""
+"""Event routes the SDK calls: send (one or many), read, cancel, cancel its runs, and
+wait for one (``io.waitForEvent``'s ephemeral dispatchers)."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from kongflow.db.raw import SessionNeeded, Work, raw_transaction
 from kongflow.db.session import Database
 from kongflow.domain.protocol.base import iso
 from kongflow.domain.protocol.events import (
+    EphemeralDispatcherBody,
     RawEvent,
     SendEventBody,
     SendEventOptions,
@@ -19,6 +21,7 @@ from kongflow.domain.protocol.events import (
 from kongflow.domain.states import public_run_status
 from kongflow.domain.tenancy import EnvironmentScope
 from kongflow.services.events.cancel_event import cancel_event, cancel_event_runs, find_event
+from kongflow.services.events.ephemeral_dispatcher import create_ephemeral_dispatcher
 from kongflow.services.events.event_log import api_event_log
 from kongflow.services.events.ingest_event import ingest_event
 
@@ -113,3 +116,13 @@ async def cancel_runs(
     async with session.begin():
         result = await cancel_event_runs(session, environment, event_id)
     return result.as_json()
+
+
+@router.post("/api/v1/event-dispatchers/ephemeral")
+async def create_ephemeral(
+    body: EphemeralDispatcherBody, environment: EnvironmentDep, session: SessionDep
+) -> dict[str, str]:
+    """Send the next event matching ``body`` to its URL (a waiting task's callback
+    URL): ``{id}`` of the dispatcher, the same for the same URL."""
+    async with session.begin():
+        return {"id": await create_ephemeral_dispatcher(session, environment, body)}

@@ -33,9 +33,6 @@ class PendingRoute:
 
 PENDING_ROUTES: tuple[PendingRoute, ...] = (
     PendingRoute(
-        ("POST",), "/api/v1/event-dispatchers/ephemeral", Auth.SECRET_KEY, "io.waitForEvent"
-    ),
-    PendingRoute(
         ("POST",),
         "/api/v1/{endpoint_slug}/schedules/{schedule_id}/registrations",
         Auth.SECRET_KEY,

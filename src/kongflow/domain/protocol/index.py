@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import Field, TypeAdapter, ValidationError, field_validator
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, field_validator
 
 from kongflow.domain.enums import IntegrationAuthSource
 from kongflow.domain.event_filter import EventFilterError, validate_event_filter
@@ -44,21 +44,23 @@ class EventSpecification(WireModel):
         return self.name if isinstance(self.name, str) else (self.name[0] if self.name else "")
 
 
+def _checked_filter(value: JsonObject) -> JsonObject:
+    try:
+        validate_event_filter(value)
+    except EventFilterError as exc:
+        raise ValueError(f"invalid event filter at {exc.path}: {exc}") from exc
+    return value
+
+
+EventFilterJson = Annotated[JsonObject, AfterValidator(_checked_filter)]
+"""An event filter (platform spec §4.6), refused with its path when malformed."""
+
+
 class TriggerRule(WireModel):
     event: str | list[str]
     source: str = "trigger.dev"
-    payload: JsonObject | None = None
-    context: JsonObject | None = None
-
-    @field_validator("payload", "context")
-    @classmethod
-    def _valid_filter(cls, value: JsonObject | None) -> JsonObject | None:
-        if value is not None:
-            try:
-                validate_event_filter(value)
-            except EventFilterError as exc:
-                raise ValueError(f"invalid event filter at {exc.path}: {exc}") from exc
-        return value
+    payload: EventFilterJson | None = None
+    context: EventFilterJson | None = None
 
     @property
     def event_names(self) -> list[str]:

@@ -31,12 +31,14 @@ from kongflow.db.orm import (
 from kongflow.db.raw import Work, driver_connection, session_of
 from kongflow.domain.enums import JobVersionStatus, PayloadType
 from kongflow.domain.event_filter import event_filter_matches
+from kongflow.services.events.ephemeral_dispatcher import queue_ephemeral_invocation
 from kongflow.services.runs.create_run import RunTarget, create_run, find_active_target
 
 LATEST = "latest"
 
 _CANDIDATES = (
-    "SELECT dispatchable, payload_filter, context_filter, external_account_id, environment_id "
+    "SELECT id, dispatchable, payload_filter, context_filter, external_account_id, "
+    "environment_id "
     "FROM event_dispatchers WHERE environment_id = $1 AND source = $2 AND enabled "
     "AND NOT manual AND event @> $3::varchar[]"
 )
@@ -104,7 +106,11 @@ async def deliver_event(work: Work, event: EventRecord) -> list[str]:
         if dispatcher_matches(dispatcher, event):
             run_ids.extend(
                 await invoke_dispatcher(
-                    work, dispatcher["dispatchable"], dispatcher["environment_id"], event
+                    work,
+                    dispatcher["id"],
+                    dispatcher["dispatchable"],
+                    dispatcher["environment_id"],
+                    event,
                 )
             )
     if event.delivered_at is None:
@@ -115,12 +121,14 @@ async def deliver_event(work: Work, event: EventRecord) -> list[str]:
 
 async def invoke_dispatcher(
     work: Work,
+    dispatcher_id: str,
     dispatchable: dict[str, Any] | None,
     environment_id: str,
     event: EventRecord,
 ) -> list[str]:
-    """The ids of the runs a matching dispatcher (what it ``dispatchable``s, in
-    ``environment_id``) creates for ``event``."""
+    """The ids of the runs a matching dispatcher (``dispatcher_id``, what it
+    ``dispatchable``s, in ``environment_id``) creates for ``event``; an ephemeral one
+    (``io.waitForEvent``) creates none and has the event sent to its URL."""
     target = dispatchable or {}
     kind = target.get("type")
     if kind == "JOB_VERSION":
@@ -148,4 +156,6 @@ async def invoke_dispatcher(
             await create_run(session, event=event, target=RunTarget.of(job, version))
             for job, version in rows
         ]
-    return []  # EPHEMERAL dispatchers (io.waitForEvent) are not supported yet
+    if kind == "EPHEMERAL":
+        await queue_ephemeral_invocation(work, dispatcher_id, event.id)
+    return []

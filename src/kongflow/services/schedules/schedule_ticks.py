@@ -85,7 +85,9 @@ async def fire_schedule(session: AsyncSession, schedule_source_id: str) -> bool:
     )
     if event_id is not None and dispatcher.enabled:
         event = await session.get_one(EventRecord, event_id)
-        await invoke_dispatcher(session, dispatcher.dispatchable, dispatcher.environment_id, event)
+        await invoke_dispatcher(
+            session, dispatcher.id, dispatcher.dispatchable, dispatcher.environment_id, event
+        )
     source.last_event_timestamp = ts
     source.next_event_timestamp = next_tick(source.schedule, after=ts, now=now)
     await session.flush()

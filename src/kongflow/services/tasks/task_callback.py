@@ -10,6 +10,8 @@ act only on a task that is still WAITING.
 """
 
 import hmac
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +26,31 @@ from kongflow.services.tasks.run_task import callback_timeout_lock
 from kongflow.worker.defer import cancel_waiting_job
 
 CALLBACK_TIMEOUT_OUTPUT = "Remote callback timeout - no requests received"
+_CALLBACK_PATH = re.compile(r"api/v1/(?:runs/([^/?#]+)/)?tasks/([^/?#]+)/callback/([^/?#]+)")
+
+
+@dataclass(frozen=True)
+class CallbackTarget:
+    """The task a callback URL of this server points at (``run_id`` only in the
+    run-scoped form)."""
+
+    run_id: str | None
+    task_id: str
+    secret: str
+
+
+def own_callback_target(url: str, base_url: str) -> CallbackTarget | None:
+    """The task ``url`` calls back when it is one of this server's callback URLs
+    (under ``base_url``), so that the server can complete it without an HTTP call to
+    itself; None for any other URL."""
+    prefix = base_url.rstrip("/") + "/"
+    if not url.startswith(prefix):
+        return None
+    found = _CALLBACK_PATH.fullmatch(url[len(prefix) :])
+    if found is None:
+        return None
+    run_id, task_id, secret = found.groups()
+    return CallbackTarget(run_id, task_id, secret)
 
 
 async def _lock_task(session: AsyncSession, task_id: str) -> Task | None:
