@@ -25,13 +25,13 @@ async def test_endpoints_add_list_and_index(
             database_url, "endpoints", "add", "--env", "dev", "--id", "cli-app", "--url", node.url
         )
         assert added.returncode == 0, added.stderr
-        assert "8 jobs registered, 1 disabled, 0 failed" in added.stdout
+        assert "10 jobs registered, 1 disabled, 0 failed" in added.stdout
 
         listed = kongflow(database_url, "endpoints", "list", "--env", "dev", "--json")
         assert listed.returncode == 0, listed.stderr
         [endpoint] = json.loads(listed.stdout)
         assert endpoint["id"] == "cli-app" and endpoint["url"] == node.url
-        assert endpoint["lastIndexStatus"] == "SUCCESS" and endpoint["activeJobs"] == 8
+        assert endpoint["lastIndexStatus"] == "SUCCESS" and endpoint["activeJobs"] == 10
 
         reindexed = kongflow(database_url, "endpoints", "index", "--env", "dev", "--id", "cli-app")
         assert reindexed.returncode == 0, reindexed.stderr

@@ -43,6 +43,8 @@ JOB_IDS = {
     "send-event-job",
     "slow-job",
     "wait-for-event-job",
+    "digest-job",
+    "subscribe-digest-job",
 }
 
 
@@ -151,8 +153,11 @@ def test_index_lists_every_job_and_nothing_else(
 ) -> None:
     assert {raw["id"] for raw in index_body["jobs"]} == JOB_IDS
     assert set(jobs) == JOB_IDS
-    for key in ("sources", "webhooks", "dynamicTriggers", "dynamicSchedules", "httpEndpoints"):
+    for key in ("sources", "webhooks", "dynamicTriggers", "httpEndpoints"):
         assert index_body[key] == [], key
+    assert index_body["dynamicSchedules"] == [
+        {"id": "digest", "jobs": [{"id": "digest-job", "version": "1.0.0"}]}
+    ]
     for job in jobs.values():
         assert job.start_position == "latest"
         assert not job.internal

@@ -65,7 +65,7 @@ async def test_node_sdk_endpoint_registers_every_job(
 
     index = (await http.get(f"/api/v1/endpointindex/{index_id}", headers=auth)).json()
     assert index["status"] == "SUCCESS", index
-    assert index["stats"]["jobs"] == 8
+    assert index["stats"]["jobs"] == 10
     assert index["stats"]["disabledJobs"] == 1
     assert index["stats"]["failedJobs"] == 0
     assert "jobErrors" not in index
@@ -83,6 +83,8 @@ async def test_node_sdk_endpoint_registers_every_job(
         "send-event-job",
         "slow-job",
         "wait-for-event-job",
+        "digest-job",
+        "subscribe-digest-job",
     }
     versions = {v.job_id: v for v in await _rows(db, select(JobVersion))}
     assert all(

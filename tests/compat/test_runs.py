@@ -181,3 +181,36 @@ async def test_an_interval_schedule_runs_the_job(node: NodeEndpoint, db: Databas
         await asyncio.sleep(0.05)
     assert run.status is RunStatus.SUCCESS, run.output
     assert run.output == {"ts": iso(due), "lastTimestamp": None}
+
+
+async def test_a_dynamic_schedule_registered_by_a_run_fires_its_job(
+    node: NodeEndpoint, http: httpx.AsyncClient, dev: dict[str, str], db: Database
+) -> None:
+    await _send(http, dev, "digest.subscribe", {"userId": "user-1"})
+    [subscribe] = await wait_for_finished_runs(db, 1)
+    assert subscribe.status is RunStatus.SUCCESS, (subscribe.output, node.output())
+    assert subscribe.output == {
+        "id": "user-1",
+        "schedule": {
+            "type": "interval",
+            "options": {"seconds": 3600},
+            "metadata": {"plan": "pro"},
+        },
+        "metadata": {"plan": "pro"},
+        "active": True,
+    }
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    async with db.transaction() as session:
+        source = (
+            await session.scalars(select(ScheduleSource).where(ScheduleSource.key == "user-1"))
+        ).one()
+        source.next_event_timestamp = due
+        await queue_next_tick(session, source)
+    runs = await wait_for_finished_runs(db, 2)
+    [digest] = [run for run in runs if run.id != subscribe.id]
+    assert digest.status is RunStatus.SUCCESS, (digest.output, node.output())
+    assert await _job_of(db, digest) == "digest-job"
+    assert digest.output == {
+        "ts": iso(due),
+        "source": {"id": "user-1", "metadata": {"plan": "pro"}},
+    }

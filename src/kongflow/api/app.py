@@ -18,6 +18,7 @@ from kongflow.api.v1 import (
     logs,
     pending,
     runs,
+    schedules,
     statuses,
     store,
     tasks,
@@ -50,6 +51,7 @@ def create_app(resources: Resources) -> FastAPI:
     app.include_router(logs.router)
     app.include_router(tasks.router)
     app.include_router(runs.router)
+    app.include_router(schedules.router)
     app.include_router(pending.build_router())
     app.include_router(manage_jobs.router)
     return app

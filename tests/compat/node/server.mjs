@@ -158,6 +158,30 @@ client.defineJob({
   },
 });
 
+// A schedule registered at run time: each registration runs "digest-job".
+const digestSchedule = client.defineDynamicSchedule({ id: "digest" });
+
+client.defineJob({
+  id: "digest-job",
+  name: "Runs on each registration of the digest schedule",
+  version: "1.0.0",
+  trigger: digestSchedule,
+  run: async (payload, io, ctx) => ({ ts: payload.ts, source: ctx.source ?? null }),
+});
+
+client.defineJob({
+  id: "subscribe-digest-job",
+  name: "Registers a user's digest schedule",
+  version: "1.0.0",
+  trigger: eventTrigger({ name: "digest.subscribe" }),
+  run: async (payload) =>
+    digestSchedule.register(payload.userId, {
+      type: "interval",
+      options: { seconds: 3600 },
+      metadata: { plan: "pro" },
+    }),
+});
+
 // How many times the "slow" task body ran, per run id (must stay 1 however often
 // the run is executed).
 const slowBodyRuns = new Map();

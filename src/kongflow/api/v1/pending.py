@@ -34,18 +34,6 @@ class PendingRoute:
 PENDING_ROUTES: tuple[PendingRoute, ...] = (
     PendingRoute(
         ("POST",),
-        "/api/v1/{endpoint_slug}/schedules/{schedule_id}/registrations",
-        Auth.SECRET_KEY,
-        "dynamic schedules",
-    ),
-    PendingRoute(
-        ("DELETE",),
-        "/api/v1/{endpoint_slug}/schedules/{schedule_id}/registrations/{key}",
-        Auth.SECRET_KEY,
-        "dynamic schedules",
-    ),
-    PendingRoute(
-        ("POST",),
         "/api/v1/{endpoint_slug}/triggers/{trigger_id}/registrations",
         Auth.SECRET_KEY,
         "dynamic triggers",

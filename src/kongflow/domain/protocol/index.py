@@ -108,6 +108,20 @@ class IntervalSchedule(WireModel):
 ScheduleMetadata = Annotated[CronSchedule | IntervalSchedule, Field(discriminator="type")]
 
 
+class CronRegistration(CronSchedule):
+    id: str = Field(min_length=1, max_length=512)
+
+
+class IntervalRegistration(IntervalSchedule):
+    id: str = Field(min_length=1, max_length=512)
+
+
+ScheduleRegistration = Annotated[
+    CronRegistration | IntervalRegistration, Field(discriminator="type")
+]
+"""What ``dynamicSchedule.register(key, …)`` sends: a schedule and its key (``id``)."""
+
+
 class ScheduledTrigger(WireModel):
     type: Literal["scheduled"]
     schedule: ScheduleMetadata

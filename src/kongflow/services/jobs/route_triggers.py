@@ -6,18 +6,15 @@ all go through here, so the dispatcher is always rewritten completely from the
 version's declared trigger (v2 left stale filters and ``manual`` flags behind).
 """
 
-from datetime import UTC, datetime
-
 from pydantic import TypeAdapter
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kongflow.db.orm import EventDispatcher, JobVersion, ScheduleSource
+from kongflow.db.orm import EventDispatcher, JobVersion
 from kongflow.db.upsert import upsert
 from kongflow.domain.protocol.index import ScheduledTrigger, StaticTrigger, TriggerMetadata
-from kongflow.domain.schedules import SCHEDULED_EVENT, next_tick
-from kongflow.services.schedules.schedule_ticks import queue_next_tick, tick_key
-from kongflow.worker.defer import cancel_waiting_job
+from kongflow.domain.schedules import SCHEDULED_EVENT
+from kongflow.services.schedules.register_schedule import deactivate_schedule, register_schedule
 
 _TRIGGER = TypeAdapter[TriggerMetadata](TriggerMetadata)
 
@@ -42,7 +39,7 @@ async def route_triggers(
             context_filter=trigger.rule.context,
             manual=False,
         )
-        await _deactivate_schedule(session, job_id, environment_id)
+        await deactivate_schedule(session, job_id, environment_id)
     elif isinstance(trigger, ScheduledTrigger):
         dispatcher = await _upsert_dispatcher(
             session,
@@ -55,7 +52,7 @@ async def route_triggers(
             context_filter=None,
             manual=True,
         )
-        await _register_schedule(session, job_id, dispatcher, trigger)
+        await register_schedule(session, job_id, dispatcher, trigger.schedule)
     else:  # dynamic and invoke jobs are run only by their trigger or the invoke API
         await stop_job_triggers(session, job_id, environment_id)
 
@@ -88,7 +85,7 @@ async def stop_job_triggers(session: AsyncSession, job_id: str, environment_id: 
         )
         .values(enabled=False)
     )
-    await _deactivate_schedule(session, job_id, environment_id)
+    await deactivate_schedule(session, job_id, environment_id)
 
 
 async def _upsert_dispatcher(
@@ -128,51 +125,3 @@ async def _upsert_dispatcher(
             "dispatchable",
         ],
     )
-
-
-async def _register_schedule(
-    session: AsyncSession, key: str, dispatcher: EventDispatcher, trigger: ScheduledTrigger
-) -> None:
-    """Create or update the job's schedule and compute its next tick.
-
-    Unlike v2, schedules are active in development environments too: a developer
-    defining a cron job expects it to fire.
-    """
-    schedule = {
-        "type": trigger.schedule.type,
-        "options": trigger.schedule.options.model_dump(mode="json"),
-    }
-    existing = await session.scalar(
-        select(ScheduleSource).where(
-            ScheduleSource.key == key, ScheduleSource.environment_id == dispatcher.environment_id
-        )
-    )
-    now = datetime.now(UTC)
-    base = (existing.last_event_timestamp if existing else None) or now
-    source = await upsert(
-        session,
-        ScheduleSource,
-        {
-            "key": key,
-            "environment_id": dispatcher.environment_id,
-            "dispatcher_id": dispatcher.id,
-            "schedule": schedule,
-            "metadata_": trigger.schedule.metadata,
-            "active": True,
-            "next_event_timestamp": next_tick(schedule, after=base, now=now),
-        },
-        key=["key", "environment_id"],
-        update=["dispatcher_id", "schedule", "metadata", "active", "next_event_timestamp"],
-    )
-    await queue_next_tick(session, source)
-
-
-async def _deactivate_schedule(session: AsyncSession, key: str, environment_id: str) -> None:
-    stopped = await session.scalars(
-        update(ScheduleSource)
-        .where(ScheduleSource.key == key, ScheduleSource.environment_id == environment_id)
-        .values(active=False, next_event_timestamp=None)
-        .returning(ScheduleSource.id)
-    )
-    for source_id in stopped:
-        await cancel_waiting_job(session, tick_key(source_id))
