@@ -54,33 +54,35 @@ async def create_ephemeral_dispatcher(
     account_id = None
     if body.account_id is not None:
         account_id = await ensure_external_account(session, scope, body.account_id)
-    created = await session.scalar(
-        insert(EventDispatcher)
-        .values(
-            id=new_id(EventDispatcher.__id_prefix__),
-            event=body.event_names,
-            source=body.source,
-            payload_filter=body.filter,
-            context_filter=body.context_filter,
-            manual=False,
-            dispatchable_id=body.url,
-            dispatchable={"type": "EPHEMERAL", "url": body.url},
-            enabled=True,
-            environment_id=scope.id,
-            external_account_id=account_id,
-        )
-        .on_conflict_do_nothing(index_elements=["dispatchable_id", "environment_id"])
-        .returning(EventDispatcher.id)
-    )
-    if created is None:  # made before (or by a concurrent request)
-        existing = await session.scalar(
-            select(EventDispatcher.id).where(
-                EventDispatcher.dispatchable_id == body.url,
-                EventDispatcher.environment_id == scope.id,
+    created = None
+    while created is None:
+        created = await session.scalar(
+            insert(EventDispatcher)
+            .values(
+                id=new_id(EventDispatcher.__id_prefix__),
+                event=body.event_names,
+                source=body.source,
+                payload_filter=body.filter,
+                context_filter=body.context_filter,
+                manual=False,
+                dispatchable_id=body.url,
+                dispatchable={"type": "EPHEMERAL", "url": body.url},
+                enabled=True,
+                environment_id=scope.id,
+                external_account_id=account_id,
             )
+            .on_conflict_do_nothing(index_elements=["dispatchable_id", "environment_id"])
+            .returning(EventDispatcher.id)
         )
-        assert existing is not None
-        return existing
+        if created is None:  # made before, unless it has been deleted since: then again
+            existing = await session.scalar(
+                select(EventDispatcher.id).where(
+                    EventDispatcher.dispatchable_id == body.url,
+                    EventDispatcher.environment_id == scope.id,
+                )
+            )
+            if existing is not None:
+                return str(existing)
     await defer_job(
         session,
         EXPIRE_EPHEMERAL_DISPATCHER,
