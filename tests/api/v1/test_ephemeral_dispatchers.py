@@ -173,6 +173,8 @@ async def test_an_expired_dispatcher_delivers_nothing(
         {"url": "http://example.com/x", "name": "a", "timeoutInSeconds": 31_536_001},
         {"url": "http://example.com/x", "name": "a", "filter": {"orderId": 5}},
         {"url": "http://example.com/x", "name": "a", "contextFilter": {"k": [{"$nope": 1}]}},
+        {"url": "http://example.com/x", "name": "a\u0000"},
+        {"url": "http://example.com/x", "name": "a", "accountId": "acct\u0000"},
     ],
 )
 async def test_malformed_dispatcher_bodies_are_422(

@@ -164,3 +164,17 @@ async def test_malformed_registrations_are_422(
 async def _nightly_key(db: Database) -> str:
     async with db.transaction() as session:
         return str(await session.scalar(select(Job.id).where(Job.slug == "nightly")))
+
+
+async def test_nul_characters_anywhere_are_refused_not_crashed(
+    http: httpx.AsyncClient, dev: dict[str, str], digest: Endpoint
+) -> None:
+    body = {"id": "k", "type": "interval", "options": {"seconds": 60}}
+    for path in (
+        "/api/v1/my%00app/schedules/digest/registrations",
+        "/api/v1/my-app/schedules/dig%00est/registrations",
+    ):
+        assert (await http.post(path, json=body, headers=dev)).status_code == 404
+    for bad in ({**body, "id": "k\u0000"}, {**body, "metadata": {"note": "\u0000"}}):
+        assert (await http.post(REGISTRATIONS, json=bad, headers=dev)).status_code == 422
+    assert (await http.delete(f"{REGISTRATIONS}/k%00", headers=dev)).status_code == 200

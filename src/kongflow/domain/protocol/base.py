@@ -1,10 +1,13 @@
-"""Base model for wire shapes (camelCase on the wire, snake_case in Python) and the
+"""Base models for wire shapes (camelCase on the wire, snake_case in Python) and the
 wire form of dates."""
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+
+from kongflow.domain.json_values import jsonb_problem
 
 
 class WireModel(BaseModel):
@@ -13,6 +16,18 @@ class WireModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
+
+
+class StorableBody(WireModel):
+    """A body whose every string and number PostgreSQL can store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        problem = jsonb_problem(data)
+        if problem is not None:
+            raise ValueError(f"the body cannot be stored: {problem}")
+        return data
 
 
 def iso(moment: datetime | None) -> str | None:

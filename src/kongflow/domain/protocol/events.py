@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from kongflow.domain.protocol.base import WireModel
+from kongflow.domain.protocol.base import StorableBody, WireModel
 from kongflow.domain.protocol.index import EventFilterJson
 
 MAX_EVENT_ID_LENGTH = 512
@@ -42,7 +42,7 @@ MIN_DISPATCHER_TIMEOUT_SECONDS = 10
 MAX_DISPATCHER_TIMEOUT_SECONDS = 31_536_000  # a year, as v2
 
 
-class EphemeralDispatcherBody(WireModel):
+class EphemeralDispatcherBody(StorableBody):
     """Deliver the next matching event to ``url`` (a waiting task's callback URL)."""
 
     url: str = Field(min_length=1, max_length=2048)

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, field_
 
 from kongflow.domain.enums import IntegrationAuthSource
 from kongflow.domain.event_filter import EventFilterError, validate_event_filter
-from kongflow.domain.protocol.base import WireModel
+from kongflow.domain.protocol.base import StorableBody, WireModel
 
 JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$")
 MIN_INTERVAL_SECONDS = 60
@@ -108,11 +108,11 @@ class IntervalSchedule(WireModel):
 ScheduleMetadata = Annotated[CronSchedule | IntervalSchedule, Field(discriminator="type")]
 
 
-class CronRegistration(CronSchedule):
+class CronRegistration(CronSchedule, StorableBody):
     id: str = Field(min_length=1, max_length=512)
 
 
-class IntervalRegistration(IntervalSchedule):
+class IntervalRegistration(IntervalSchedule, StorableBody):
     id: str = Field(min_length=1, max_length=512)
 
 

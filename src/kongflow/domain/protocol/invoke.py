@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from kongflow.domain.protocol.base import WireModel
-from kongflow.domain.protocol.tasks import StorableBody
+from kongflow.domain.protocol.base import StorableBody, WireModel
 
 MAX_ACCOUNT_ID_LENGTH = 512
 MAX_CALLBACK_URL_LENGTH = 2048

@@ -12,10 +12,9 @@ The answer, a ServerTask, is rendered by ``services/tasks/server_task.py``.
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from kongflow.domain.json_values import jsonb_problem
-from kongflow.domain.protocol.base import WireModel
+from kongflow.domain.protocol.base import StorableBody, WireModel
 
 # Part of a unique index (btree entries are limited); the SDK sends 64 hex characters.
 MAX_IDEMPOTENCY_KEY_LENGTH = 512
@@ -23,18 +22,6 @@ DEFAULT_CALLBACK_TIMEOUT_SECONDS = 3600.0
 MAX_CALLBACK_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600.0  # ten years: longer is a mistake
 
 TaskOperation = Literal["fetch", "fetch-response", "fetch-poll"]
-
-
-class StorableBody(WireModel):
-    """A body whose every string and number PostgreSQL can store."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _storable(cls, data: Any) -> Any:
-        problem = jsonb_problem(data)
-        if problem is not None:
-            raise ValueError(f"the body cannot be stored: {problem}")
-        return data
 
 
 class TaskStyle(WireModel):

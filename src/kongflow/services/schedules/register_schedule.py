@@ -135,20 +135,23 @@ async def unregister_dynamic_schedule(
     """Stop registration ``key`` of dynamic schedule ``schedule_id`` (nothing when there
     is none). Raises NotFound as :func:`register_dynamic_schedule`."""
     trigger, _ = await _dynamic_schedule(session, scope, endpoint_slug, schedule_id)
-    await deactivate_schedule(session, key, scope.id, dynamic_trigger_id=trigger.id)
+    if "\x00" not in key:  # no key holds NUL (PostgreSQL refuses it in a parameter)
+        await deactivate_schedule(session, key, scope.id, dynamic_trigger_id=trigger.id)
 
 
 async def _dynamic_schedule(
     session: AsyncSession, scope: EnvironmentScope, endpoint_slug: str, schedule_id: str
 ) -> tuple[DynamicTrigger, EventDispatcher]:
     endpoint = await find_endpoint(session, scope, endpoint_slug)
-    trigger = await session.scalar(
-        select(DynamicTrigger).where(
-            DynamicTrigger.endpoint_id == endpoint.id,
-            DynamicTrigger.slug == schedule_id,
-            DynamicTrigger.type == DynamicTriggerType.SCHEDULE,
+    trigger = None
+    if "\x00" not in schedule_id:
+        trigger = await session.scalar(
+            select(DynamicTrigger).where(
+                DynamicTrigger.endpoint_id == endpoint.id,
+                DynamicTrigger.slug == schedule_id,
+                DynamicTrigger.type == DynamicTriggerType.SCHEDULE,
+            )
         )
-    )
     dispatcher = None
     if trigger is not None:
         dispatcher = await session.scalar(
