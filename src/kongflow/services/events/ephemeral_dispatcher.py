@@ -19,7 +19,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +33,7 @@ from kongflow.ids import new_id
 from kongflow.resources import Resources
 from kongflow.services.accounts.ensure_external_account import ensure_external_account
 from kongflow.services.tasks.task_callback import complete_task_by_callback, own_callback_target
+from kongflow.services.webhook_post import post_json
 from kongflow.worker.defer import defer_job
 from kongflow.worker.names import EXPIRE_EPHEMERAL_DISPATCHER, INVOKE_EPHEMERAL_DISPATCHER
 
@@ -125,7 +125,11 @@ async def invoke_ephemeral_dispatcher(
                 logger.warning("ephemeral dispatcher %s: its task is gone", dispatcher_id)
             await expire_ephemeral_dispatcher(session, dispatcher_id)
             return
-    await _post(resources.http, url, event)
+    failure = await post_json(
+        resources.http, url, json.dumps(event).encode(), timeout_seconds=POST_TIMEOUT_SECONDS
+    )
+    if failure is not None:
+        raise EventNotDelivered(failure)
     async with resources.database.transaction() as session:
         await expire_ephemeral_dispatcher(session, dispatcher_id)
 
@@ -158,20 +162,3 @@ async def _delivery(
         if account is not None:
             body["accountId"] = account.identifier
     return str(dispatcher.dispatchable["url"]), body
-
-
-async def _post(http: aiohttp.ClientSession, url: str, event: dict[str, Any]) -> None:
-    timeout = aiohttp.ClientTimeout(total=POST_TIMEOUT_SECONDS)
-    try:
-        async with http.post(
-            url,
-            data=json.dumps(event),
-            headers={"content-type": "application/json"},
-            timeout=timeout,
-            allow_redirects=False,
-        ) as response:
-            status = response.status
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        raise EventNotDelivered(f"POST {url} failed: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= status < 300:
-        raise EventNotDelivered(f"POST {url} answered HTTP {status}")

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
 from sqlalchemy import select, update
 
 from kongflow.db.orm import RunSubscription
@@ -41,10 +40,11 @@ from kongflow.domain.enums import (
 )
 from kongflow.domain.states import FINISHED_RUN_STATUSES
 from kongflow.resources import Resources
-from kongflow.services.endpoints.endpoint_api import USER_AGENT, EndpointApi, EndpointError
+from kongflow.services.endpoints.endpoint_api import EndpointApi, EndpointError
 from kongflow.services.environments.environment_api_key import decrypt_api_key
 from kongflow.services.runs.run_context import read_run_context
 from kongflow.services.runs.run_notification import build_run_notification
+from kongflow.services.webhook_post import post_json
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,13 @@ async def deliver_run_subscriptions(resources: Resources, run_id: str) -> Delive
                 continue
             failure = await _notify_endpoint(resources, pending)
         else:
-            failure = await _post_webhook(resources, subscriber.recipient, body, signature)
+            failure = await post_json(
+                resources.http,
+                subscriber.recipient,
+                body,
+                timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
+                headers={SIGNATURE_HEADER: signature},
+            )
         if failure is None:
             await _mark_delivered(resources, subscriber.id)
             report.delivered.append(subscriber.id)
@@ -170,28 +176,6 @@ async def _notify_endpoint(resources: Resources, pending: _Pending) -> str | Non
         await api.run_notification(pending.notification)
     except EndpointError as exc:
         return exc.message
-    return None
-
-
-async def _post_webhook(resources: Resources, url: str, body: bytes, signature: str) -> str | None:
-    headers = {
-        "content-type": "application/json",
-        "user-agent": USER_AGENT,
-        SIGNATURE_HEADER: signature,
-    }
-    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
-    try:
-        # The answer's body is of no interest: only the status is read.
-        async with resources.http.post(
-            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
-        ) as response:
-            status = response.status
-    except TimeoutError:
-        return f"POST {url} failed: no answer within {WEBHOOK_TIMEOUT_SECONDS} s"
-    except aiohttp.ClientError as exc:
-        return f"POST {url} failed: {type(exc).__name__}: {exc}"
-    if not 200 <= status < 300:
-        return f"POST {url} answered HTTP {status}"
     return None
 
 
