@@ -39,13 +39,26 @@ async def register_schedule(
     external_account_id: str | None = None,
 ) -> ScheduleSource:
     """Create or update schedule ``key`` of the dispatcher's environment, firing
-    ``dispatcher``, and queue its next tick (counted on from its last one)."""
+    ``dispatcher``, and queue its next tick (counted on from its last one).
+
+    A registration of ``dynamic_trigger_id`` may only update its own: ValidationFailed
+    (``schedule_key_in_use``) when another schedule holds ``key``.
+    """
     stored = {"type": schedule.type, "options": schedule.options.model_dump(mode="json")}
     existing = await session.scalar(
         select(ScheduleSource).where(
             ScheduleSource.key == key, ScheduleSource.environment_id == dispatcher.environment_id
         )
     )
+    if (
+        dynamic_trigger_id is not None
+        and existing is not None
+        and existing.dynamic_trigger_id != dynamic_trigger_id
+    ):
+        raise ValidationFailed(
+            f"The schedule key {key!r} is used by another schedule of this environment.",
+            code="schedule_key_in_use",
+        )
     now = datetime.now(UTC)
     base = (existing.last_event_timestamp if existing else None) or now
     source = await upsert(
@@ -106,16 +119,6 @@ async def register_dynamic_schedule(
     ``endpoint_slug``). Raises NotFound (``endpoint_not_found``,
     ``dynamic_schedule_not_found``) and ValidationFailed (``schedule_key_in_use``)."""
     trigger, dispatcher = await _dynamic_schedule(session, scope, endpoint_slug, schedule_id)
-    holder = await session.scalar(
-        select(ScheduleSource).where(
-            ScheduleSource.key == key, ScheduleSource.environment_id == scope.id
-        )
-    )
-    if holder is not None and holder.dynamic_trigger_id != trigger.id:
-        raise ValidationFailed(
-            f"The schedule key {key!r} is used by another schedule of this environment.",
-            code="schedule_key_in_use",
-        )
     account_id = None
     if schedule.account_id is not None:
         account_id = await ensure_external_account(session, scope, schedule.account_id)
